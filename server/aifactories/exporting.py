@@ -1,0 +1,47 @@
+"""Serialising the whole graph or the ontology release, for ``export`` and the dumps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO
+
+import pyoxigraph as ox
+
+from . import bundle
+from .config import Settings
+from .loading import parse_file, read_files
+from .negotiation import FORMATS, Format
+from .prefixes import prefixes
+from .snapshot import Snapshot
+
+EXPORT_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads")
+
+
+def graph_quads(snapshot: Snapshot, settings: Settings, *, inferred: bool) -> list[ox.Quad]:
+    """The asserted named graphs, plus the inferred graph when asked."""
+    skip = None if inferred else settings.graph_iri("inferred")
+    return [q for q in snapshot.quads() if q.graph_name.value != skip]
+
+
+def ontology_quads(settings: Settings) -> list[ox.Quad]:
+    (source,) = read_files([bundle.ontology_file()])
+    return parse_file(source, ox.NamedNode(settings.graph_iri("ontology")))
+
+
+def write(quads: Iterable[ox.Quad], fmt: Format, output: IO[bytes], settings: Settings) -> None:
+    """Write quads; graph names are dropped for formats that hold a single graph."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    items: Iterable[ox.Quad | ox.Triple] = quads
+    if not fmt.rdf.supports_datasets:
+        items = list(dict.fromkeys(q.triple for q in quads))
+    kwargs = (
+        {"prefixes": prefixes(settings.base_iri)}
+        if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+        else {}
+    )
+    ox.serialize(items, output, format=fmt.rdf, **kwargs)
+
+
+def export_format(name: str) -> Format:
+    return FORMATS[name]

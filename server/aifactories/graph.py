@@ -1,0 +1,85 @@
+"""The served knowledge graph: one snapshot and the store that answers queries over it.
+
+Built once per process tree (the ``serve`` master builds it before forking its workers) and
+replaced whole on reload; request handlers only ever read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+from . import snapshot as snapshots
+from .config import Settings
+from .errors import AIFactoriesError, ConfigError
+from .snapshot import Snapshot
+from .store import EmbeddedEngine, SparqlStore, store_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnowledgeGraph:
+    """A snapshot plus the engine serving it (embedded) or the external store's address."""
+
+    settings: Settings
+    snapshot: Snapshot
+    query_url: str
+    engine: EmbeddedEngine | None = None
+    ready_seconds: float = 0.0
+    opened_at: float = field(default_factory=time.time)
+
+    _stores: dict[int, SparqlStore] = field(default_factory=dict, repr=False)
+
+    def store(self) -> SparqlStore:
+        """This process's store client (keep-alive connections must not cross a fork)."""
+        pid = os.getpid()
+        store = self._stores.get(pid)
+        if store is None:
+            store = self._stores[pid] = SparqlStore(
+                self.query_url, timeout=self.settings.query_timeout
+            )
+        return store
+
+    def ping(self) -> bool:
+        """Whether the engine answers a trivial query (a real round trip, not a pid check)."""
+        try:
+            response = self.store().execute("ASK {}", "application/sparql-results+json")
+            response.close()
+            return True
+        except AIFactoriesError:
+            return False
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+
+
+def open_graph(settings: Settings) -> KnowledgeGraph:
+    """Build (or take from the cache) the snapshot and start serving it.
+
+    Raises InputError / ValidationFailed for bad data and StoreUnavailable when no engine runs.
+    """
+    started = time.perf_counter()
+    snap = snapshots.build(settings)
+    if settings.store:
+        url = store_url(settings.store)
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"--store must be a sparql+http(s):// URL, not {settings.store!r}")
+        graph = KnowledgeGraph(settings, snap, url)
+    else:
+        engine = EmbeddedEngine.start(
+            snap.path, timeout=settings.query_timeout, expected_triples=snap.triples
+        )
+        graph = KnowledgeGraph(settings, snap, engine.query_url, engine)
+    graph.ready_seconds = round(time.perf_counter() - started, 3)
+    log.info(
+        "knowledge graph %s ready: %d triples in %.2f s (snapshot %s)",
+        snap.short_version,
+        snap.triples,
+        graph.ready_seconds,
+        "cached" if snap.from_cache else f"built in {snap.build_seconds:.2f} s",
+    )
+    return graph

@@ -1,0 +1,126 @@
+"""Run one SPARQL query through the store, with our limits, into any result format.
+
+The engine is always asked for a line-oriented transport format (TSV for SELECT, N-Triples for
+CONSTRUCT/DESCRIBE) so that we can stop reading after ``max_rows`` and say so, detect a query
+the engine cancelled mid-stream, and then re-serialise into what the client asked for with
+Oxigraph's (Rust) serialisers.  Results are plain bytes: cacheable and identical across workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .errors import QueryTimeout, StoreUnavailable
+from .negotiation import Format
+from .sparql_check import QueryInfo
+from .store import CANCELLED_MARKER, NO_DATASET, Dataset, SparqlStore, iter_lines
+
+TSV = "text/tab-separated-values"
+NTRIPLES = "application/n-triples"
+BOOLEAN = "application/sparql-results+json"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A finished query: its form, the capped transport bytes and whether rows were cut."""
+
+    form: str
+    transport: bytes
+    rows: int
+    truncated: bool
+    max_rows: int
+
+    @property
+    def is_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+    def solutions(self) -> ox.QuerySolutions | ox.QueryBoolean:
+        fmt = ox.QueryResultsFormat.JSON if self.form == "ASK" else ox.QueryResultsFormat.TSV
+        return ox.parse_query_results(self.transport, format=fmt)
+
+    def triples(self) -> list[ox.Triple]:
+        return [q.triple for q in ox.parse(self.transport, format=ox.RdfFormat.N_TRIPLES)]
+
+    def table(
+        self,
+    ) -> tuple[list[str], list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]]:
+        """Variables and rows, for HTML and text tables (triples as subject/predicate/object)."""
+        if self.is_graph:
+            return ["subject", "predicate", "object"], [
+                [t.subject, t.predicate, t.object] for t in self.triples()
+            ]
+        results = self.solutions()
+        if isinstance(results, ox.QueryBoolean):
+            return ["boolean"], [
+                [
+                    ox.Literal(
+                        str(bool(results)).lower(),
+                        datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"),
+                    )
+                ]
+            ]
+        names = [v.value for v in results.variables]
+        return names, [[solution[name] for name in names] for solution in results]
+
+    def serialize(self, fmt: Format) -> bytes:
+        """The result in ``fmt`` (a results format for SELECT/ASK, an RDF one for graphs)."""
+        if self.is_graph:
+            if fmt.rdf is None:
+                raise ValueError(f"{fmt.name} is not an RDF format")
+            if fmt.rdf == ox.RdfFormat.N_TRIPLES:
+                return self.transport
+            return ox.serialize(self.triples(), format=fmt.rdf) or b""
+        if fmt.results is None:
+            raise ValueError(f"{fmt.name} is not a SPARQL results format")
+        if fmt.results == ox.QueryResultsFormat.TSV and self.form == "SELECT":
+            return self.transport
+        return self.solutions().serialize(format=fmt.results) or b""
+
+
+def run(
+    store: SparqlStore, info: QueryInfo, query: str, *, max_rows: int, dataset: Dataset = NO_DATASET
+) -> QueryResult:
+    """Execute ``query`` (already checked by :func:`sparql_check.analyse`) and cap its rows."""
+    if info.form == "ASK":
+        response = store.execute(query, BOOLEAN, dataset)
+        body = response.read()
+        response.close()
+        _raise_if_cancelled(body)
+        return QueryResult(info.form, body, 1, False, max_rows)
+    graph = info.form in ("CONSTRUCT", "DESCRIBE")
+    response = store.execute(query, NTRIPLES if graph else TSV, dataset)
+    lines = list(iter_lines(response, max_rows + 2))  # header + max_rows + one to detect the cut
+    header = [] if graph else lines[:1]
+    rows = lines if graph else lines[1:]
+    truncated = len(rows) > max_rows
+    if truncated:
+        rows = rows[:max_rows]
+        response.close(reusable=False)  # stop the engine's stream; don't drain it
+    else:
+        response.close()
+    if rows and rows[-1].startswith(CANCELLED_MARKER):
+        raise QueryTimeout("the query was cancelled: it exceeded the time limit")
+    body = b"".join(header + rows)
+    _check_parses(body, graph)
+    return QueryResult(info.form, body, len(rows), truncated, max_rows)
+
+
+def _raise_if_cancelled(body: bytes) -> None:
+    if CANCELLED_MARKER in body:
+        raise QueryTimeout("the query was cancelled: it exceeded the time limit")
+
+
+def _check_parses(body: bytes, graph: bool) -> None:
+    """A body the engine broke off mid-stream (an error after the 200) must not pass as data."""
+    try:
+        if graph:
+            for _ in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+                pass
+        else:
+            for _ in ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV):
+                pass
+    except SyntaxError as exc:
+        _raise_if_cancelled(body)
+        raise StoreUnavailable(f"the query engine broke off its answer: {exc}") from None

@@ -1,0 +1,202 @@
+"""Files -> a frozen, versioned snapshot of the knowledge graph, ready for the query engine.
+
+The pipeline is: read -> parse -> SHACL-validate -> OWL RL closure -> write one N-Quads file
+holding the asserted named graphs and the ``inferred`` graph.  The data version is a content hash
+of every input (and of this pipeline's version), so a snapshot built once is reused from the
+cache directory on the next start: owlrl, the slow step, runs once per data version.
+
+A snapshot is immutable.  A reload builds a new one beside the old and swaps only on success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from . import __version__, bundle
+from .bridge import from_rdflib_term, to_rdflib_graph
+from .config import Settings
+from .errors import ValidationFailed
+from .loading import SourceFile, collect_files, content_hash, parse_file, read_files
+from .reasoning import owl_rl_closure
+from .validation import Report, shacl_violations
+
+#: Bump when the pipeline's output changes for the same input (invalidates caches).
+PIPELINE_VERSION = "1"
+DATASET_FILE = "dataset.nq"
+META_FILE = "meta.json"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a snapshot is built from: the data files, the ontology and the shapes."""
+
+    data: tuple[SourceFile, ...]
+    ontology: SourceFile
+    shapes: SourceFile | None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(str(f.path) for f in (self.ontology, *self.data))
+
+    def version(self, settings: Settings) -> str:
+        parts = [PIPELINE_VERSION.encode(), __version__.encode(), settings.base_iri.encode()]
+        for f in sorted((self.ontology, *self.data), key=lambda f: f.content):
+            parts += [str(f.format).encode(), f.content]
+        if self.shapes is not None:
+            parts.append(self.shapes.content)
+        return content_hash(parts)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable, validated and reasoned version of the graph, stored as one N-Quads file."""
+
+    version: str
+    base_iri: str
+    files: tuple[str, ...]
+    #: named graph IRI -> number of triples
+    graphs: dict[str, int]
+    path: Path
+    built_at: str
+    build_seconds: float
+    from_cache: bool = False
+    report: Report = field(default_factory=Report, compare=False)
+
+    @property
+    def triples(self) -> int:
+        """All quads, inferred included (what the dumps and VoID count)."""
+        return sum(self.graphs.values())
+
+    @property
+    def short_version(self) -> str:
+        return self.version[:16]
+
+    def quads(self) -> list[ox.Quad]:
+        return list(ox.parse(path=str(self.path), format=ox.RdfFormat.N_QUADS))
+
+
+def read_inputs(settings: Settings, paths: tuple[str, ...] | None = None) -> Inputs:
+    """Read the data files (given or bundled), the ontology and the shapes, once each."""
+    given = paths if paths is not None else settings.data
+    data_paths = collect_files(given or [bundle.data_dir()])
+    ontology_path = bundle.ontology_file().resolve()
+    data_paths = [p for p in data_paths if p != ontology_path]
+    ontology, *_ = read_files([ontology_path])
+    shapes_path = bundle.shapes_file()
+    shapes = read_files([shapes_path])[0] if shapes_path.is_file() else None
+    return Inputs(tuple(read_files(data_paths)), ontology, shapes)
+
+
+def parse_inputs(inputs: Inputs, settings: Settings) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Parse everything; return (data quads, ontology quads).  Raises on the first bad file."""
+    data_graph = ox.NamedNode(settings.graph_iri("data"))
+    ontology_graph = ox.NamedNode(settings.graph_iri("ontology"))
+    data: list[ox.Quad] = []
+    for source in inputs.data:
+        data.extend(parse_file(source, data_graph))
+    ontology = parse_file(inputs.ontology, ontology_graph)
+    return data, ontology
+
+
+def check(inputs: Inputs, settings: Settings) -> tuple[Report, Graph, list[ox.Quad]]:
+    """Parse, validate and reason.  Returns the report, the inferred triples and all quads."""
+    data_quads, ontology_quads = parse_inputs(inputs, settings)
+    data = to_rdflib_graph(data_quads)
+    ontology = to_rdflib_graph(ontology_quads)
+    report = Report(files=list(inputs.files), triples=len(data_quads) + len(ontology_quads))
+    if inputs.shapes is not None:
+        shapes = Graph().parse(data=inputs.shapes.content, format="turtle")
+        report.violations = shacl_violations(data, shapes, ontology)
+    closure = owl_rl_closure(to_rdflib_graph(ontology_quads, to_rdflib_graph(data_quads)))
+    report.inconsistencies = list(closure.inconsistencies)
+    report.conforms = not report.inconsistencies and not any(
+        v.severity == "Violation" for v in report.violations
+    )
+    return report, closure.inferred, data_quads + ontology_quads
+
+
+def build(settings: Settings, *, use_cache: bool = True) -> Snapshot:
+    """Return the snapshot of the configured data, from the cache when its version is known.
+
+    Raises :class:`~aifactories.errors.InputError` for unreadable input and
+    :class:`~aifactories.errors.ValidationFailed` when the data does not conform.
+    """
+    started = time.perf_counter()
+    inputs = read_inputs(settings)
+    version = inputs.version(settings)
+    target = Path(settings.cache_dir) / "snapshots" / version
+    if use_cache and (target / META_FILE).is_file() and (target / DATASET_FILE).is_file():
+        meta = json.loads((target / META_FILE).read_text())
+        return Snapshot(
+            version=version,
+            base_iri=settings.base_iri,
+            files=inputs.files,
+            graphs=meta["graphs"],
+            path=target / DATASET_FILE,
+            built_at=meta["built_at"],
+            build_seconds=round(time.perf_counter() - started, 3),
+            from_cache=True,
+        )
+    if settings.skip_validation:
+        data_quads, ontology_quads = parse_inputs(inputs, settings)
+        report, inferred, quads = (
+            Report(files=list(inputs.files)),
+            Graph(),
+            data_quads + ontology_quads,
+        )
+    else:
+        report, inferred, quads = check(inputs, settings)
+        if not report.conforms:
+            raise ValidationFailed(
+                f"the data does not conform: {len(report.violations)} SHACL result(s), "
+                f"{len(report.inconsistencies)} OWL RL inconsistenc(ies)",
+                report,
+            )
+    inferred_graph = ox.NamedNode(settings.graph_iri("inferred"))
+    quads.extend(
+        ox.Quad(from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o), inferred_graph)
+        for s, p, o in inferred
+    )
+    counts = Counter(q.graph_name.value for q in quads)
+    built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    _write_atomically(
+        target, quads, {"graphs": dict(counts), "built_at": built_at, "files": list(inputs.files)}
+    )
+    return Snapshot(
+        version=version,
+        base_iri=settings.base_iri,
+        files=inputs.files,
+        graphs=dict(counts),
+        path=target / DATASET_FILE,
+        built_at=built_at,
+        build_seconds=round(time.perf_counter() - started, 3),
+        report=report,
+    )
+
+
+def _write_atomically(target: Path, quads: list[ox.Quad], meta: dict[str, object]) -> None:
+    """Write the snapshot into a temporary folder and rename it into place: readers see all of
+    it or nothing, and two processes building the same version cannot corrupt each other."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        ox.serialize(quads, output=str(tmp / DATASET_FILE), format=ox.RdfFormat.N_QUADS)
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not (target / META_FILE).is_file():  # not a concurrent builder's win: re-raise
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

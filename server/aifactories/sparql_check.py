@@ -1,0 +1,117 @@
+"""A SPARQL lexer, just deep enough to decide what a query may do before it reaches the engine.
+
+It finds the query form, refuses SPARQL Update and ``SERVICE`` calls to endpoints that are not
+allow-listed, and produces a normalised text (comments dropped, whitespace collapsed) that keys
+the response cache.  Full syntax checking stays with the engine's parser, whose messages carry
+line and column; this lexer never has to accept or reject a query on grammar grounds alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import ForbiddenQuery, QuerySyntaxError
+
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
+    | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:
+               (?:[^\s{}()\[\],;"'<>\#]*[^\s{}()\[\],;"'<>\#.])?)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the lexer learnt about a query."""
+
+    form: str
+    normalised: str
+    services: tuple[str, ...]
+
+
+def tokenize(query: str) -> list[Token]:
+    """Split a query into tokens, dropping whitespace and comments."""
+    tokens = []
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        tokens.append(Token(kind, match.group()))
+    return tokens
+
+
+def _prefixes(tokens: list[Token]) -> dict[str, str]:
+    prefixes = {}
+    for i, tok in enumerate(tokens[:-2]):
+        if tok.kind == "word" and tok.text.upper() == "PREFIX":
+            name, iri = tokens[i + 1], tokens[i + 2]
+            if name.kind == "pname" and iri.kind == "iri":
+                prefixes[name.text.split(":", 1)[0]] = iri.text[1:-1]
+    return prefixes
+
+
+def _service_targets(tokens: list[Token]) -> list[str]:
+    prefixes = _prefixes(tokens)
+    targets = []
+    for i, tok in enumerate(tokens):
+        if tok.kind != "word" or tok.text.upper() != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT":
+            j += 1
+        target = tokens[j] if j < len(tokens) else Token("other", "")
+        if target.kind == "iri":
+            targets.append(target.text[1:-1])
+        elif target.kind == "pname" and target.text.split(":", 1)[0] in prefixes:
+            pfx, local = target.text.split(":", 1)
+            targets.append(prefixes[pfx] + local)
+        else:
+            targets.append(target.text or "?")
+    return targets
+
+
+def analyse(query: str, service_allowlist: tuple[str, ...] = ()) -> QueryInfo:
+    """Classify ``query`` and refuse what a read-only, offline endpoint must not run."""
+    tokens = tokenize(query)
+    form = next(
+        (
+            t.text.upper()
+            for t in tokens
+            if t.kind == "word" and t.text.upper() in QUERY_FORMS | UPDATE_KEYWORDS
+        ),
+        None,
+    )
+    if form is None:
+        raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if form in UPDATE_KEYWORDS:
+        raise ForbiddenQuery(f"SPARQL Update ({form}) is not supported: this endpoint is read-only")
+    services = _service_targets(tokens)
+    refused = [s for s in services if s not in service_allowlist]
+    if refused:
+        raise ForbiddenQuery(
+            f"SERVICE <{refused[0]}> is not allowed: this endpoint does not call remote services"
+            + ("" if not service_allowlist else " outside its allow-list")
+        )
+    normalised = " ".join(t.text for t in tokens)
+    return QueryInfo(form=form, normalised=normalised, services=tuple(services))

@@ -1,0 +1,339 @@
+"""The query engine behind one small interface: a SPARQL 1.1 Protocol endpoint we talk to.
+
+Embedded mode runs Oxigraph's own server as a child process on a free loopback port, loaded with
+the snapshot.  We chose it deliberately (see ``notes`` in the README's Performance section):
+Oxigraph evaluates queries 14-300x faster than rdflib, and its server enforces a query timeout
+that really cancels the work, which neither rdflib nor pyoxigraph can do in-process (pyoxigraph
+holds the GIL while evaluating).  External mode (``--store sparql+http://...``) speaks the same
+protocol to Fuseki, GraphDB, QLever, Virtuoso or another Oxigraph.  Either way the rest of the
+server only sees :class:`SparqlStore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import http.client
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from .errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+#: What Oxigraph's server writes into a streamed body when ``--timeout-s`` cancels a query.
+CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
+#: Extra seconds the client waits beyond the engine's own timeout before giving up on it.
+CLIENT_GRACE_SECONDS = 2.0
+ENGINE_START_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The protocol's ``default-graph-uri`` / ``named-graph-uri`` parameters."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def params(self) -> list[tuple[str, str]]:
+        return [("default-graph-uri", g) for g in self.default_graphs] + [
+            ("named-graph-uri", g) for g in self.named_graphs
+        ]
+
+
+NO_DATASET = Dataset()
+
+
+class EngineResponse:
+    """A streamed response from the engine; read it line by line or whole, then close it."""
+
+    def __init__(self, response: http.client.HTTPResponse, release: callable) -> None:
+        self._response = response
+        self._release = release
+        self.content_type = response.getheader("Content-Type", "")
+
+    def readline(self) -> bytes:
+        return self._response.readline()
+
+    def read(self) -> bytes:
+        return self._response.read()
+
+    def close(self, reusable: bool = True) -> None:
+        self._release(self._response, reusable)
+
+
+@dataclass
+class SparqlStore:
+    """A client for one SPARQL endpoint, with one keep-alive connection per thread."""
+
+    query_url: str
+    timeout: float
+    headers: dict[str, str] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def __post_init__(self) -> None:
+        parts = urllib.parse.urlsplit(self.query_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) SPARQL endpoint: {self.query_url!r}")
+        self._parts = parts
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            cls = (
+                http.client.HTTPSConnection
+                if self._parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            conn = cls(
+                self._parts.hostname, self._parts.port, timeout=self.timeout + CLIENT_GRACE_SECONDS
+            )
+            self._local.conn = conn
+        return conn
+
+    def _drop_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def execute(self, query: str, accept: str, dataset: Dataset | None = None) -> EngineResponse:
+        """POST the query (form-encoded) and return the streamed response.
+
+        Raises :class:`QuerySyntaxError` for the engine's 400 (its message has the position),
+        :class:`QueryTimeout` when the engine or the socket gives up, and
+        :class:`StoreUnavailable` when the engine cannot be reached.
+        """
+        params = dataset.params() if dataset else []
+        body = urllib.parse.urlencode([("query", query), *params]).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": accept,
+            **self.headers,
+        }
+        path = self._parts.path or "/"
+        for attempt in (1, 2):  # a kept-alive connection may have been closed by the engine
+            conn = self._connection()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                break
+            except TimeoutError:
+                self._drop_connection()
+                raise QueryTimeout(f"the query did not finish within {self.timeout:g} s") from None
+            except (ConnectionError, http.client.HTTPException, OSError) as exc:
+                self._drop_connection()
+                if attempt == 2:
+                    raise StoreUnavailable(f"query engine unreachable: {exc}") from None
+        if response.status == 400:
+            message = response.read().decode("utf-8", "replace").strip()
+            raise QuerySyntaxError(message or "the query engine refused the query")
+        if response.status >= 300:
+            message = response.read().decode("utf-8", "replace").strip()[:500]
+            if response.status in (408, 503, 504):
+                raise QueryTimeout(message or f"query engine answered {response.status}")
+            raise StoreUnavailable(f"query engine answered {response.status}: {message}")
+        return EngineResponse(response, self._release)
+
+    def _release(self, response: http.client.HTTPResponse, reusable: bool) -> None:
+        if reusable and not response.isclosed():
+            try:
+                response.read()
+            except (OSError, http.client.HTTPException):
+                reusable = False
+        if not reusable:
+            self._drop_connection()
+
+    def close(self) -> None:
+        self._drop_connection()
+
+
+def store_url(url: str) -> str:
+    """``sparql+http://host/path`` (the CLI's spelling) -> ``http://host/path``."""
+    return url.split("+", 1)[1] if url.startswith(("sparql+http://", "sparql+https://")) else url
+
+
+# ---- the embedded engine --------------------------------------------------------------------
+
+
+def oxigraph_executable() -> str:
+    """The ``oxigraph`` server binary installed with the ``oxigraph`` package."""
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "oxigraph",
+        Path(sys.executable).parent / "oxigraph",
+    ]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("oxigraph")
+    if found:
+        return found
+    raise StoreUnavailable("the 'oxigraph' server is not installed (pip install oxigraph)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the engine gets SIGTERM if the server that started it dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class EmbeddedEngine:
+    """An Oxigraph server child process holding one snapshot, bound to 127.0.0.1 only."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        port: int,
+        timeout: float,
+        errors: IO[bytes] | None = None,
+    ) -> None:
+        self.process = process
+        self.errors = errors
+        self.port = port
+        self.timeout = timeout
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.query_url = f"{self.base_url}/query"
+
+    @classmethod
+    def start(
+        cls, nquads: Path, *, timeout: float, expected_triples: int | None = None
+    ) -> EmbeddedEngine:
+        """Start the engine, load ``nquads`` and check the count; raise StoreUnavailable."""
+        executable = oxigraph_executable()
+        last_error = "did not start"
+        for _ in range(3):  # the free port may be taken between our probe and the engine's bind
+            port = _free_port()
+            # A file, not a pipe: a full pipe would stall the engine.  Closed in stop().
+            errors = tempfile.TemporaryFile()  # noqa: SIM115
+            process = subprocess.Popen(
+                [
+                    executable,
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--union-default-graph",
+                    "--timeout-s",
+                    str(max(1, round(timeout))),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+            engine = cls(process, port, timeout, errors)
+            try:
+                engine._wait_until_up()
+                engine._load(nquads)
+                if expected_triples is not None:
+                    engine._check_count(expected_triples)
+                return engine
+            except StoreUnavailable as exc:
+                last_error = str(exc)
+                engine.stop()
+        raise StoreUnavailable(f"could not start the embedded Oxigraph engine: {last_error}")
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + ENGINE_START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.error_log()
+                raise StoreUnavailable(
+                    f"engine exited with status {self.process.returncode}: {err.strip()[:300]}"
+                )
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
+                return
+            time.sleep(0.02)
+        raise StoreUnavailable("engine did not open its port in time")
+
+    def _load(self, nquads: Path) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        try:
+            with open(nquads, "rb") as body:
+                conn.request(
+                    "POST",
+                    "/store",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/n-quads",
+                        "Content-Length": str(nquads.stat().st_size),
+                    },
+                )
+                response = conn.getresponse()
+                detail = response.read().decode("utf-8", "replace")
+            if response.status >= 300:
+                raise StoreUnavailable(
+                    f"engine refused the data ({response.status}): {detail[:300]}"
+                )
+        except OSError as exc:
+            raise StoreUnavailable(f"could not load the data into the engine: {exc}") from None
+        finally:
+            conn.close()
+
+    def _check_count(self, expected: int) -> None:
+        store = SparqlStore(self.query_url, timeout=60)
+        response = store.execute(
+            "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values"
+        )
+        lines = response.read().splitlines()
+        store.close()
+        got = int(lines[1].split(b"^^")[0].strip(b'"')) if len(lines) > 1 else -1
+        if got != expected:
+            raise StoreUnavailable(f"engine holds {got} quads, expected {expected}")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.errors is not None:
+            self.errors.close()
+
+    def error_log(self) -> str:
+        """What the engine wrote to stderr (startup failures, cancelled streams)."""
+        if self.errors is None or self.errors.closed:
+            return ""
+        self.errors.seek(0)
+        return self.errors.read().decode("utf-8", "replace")
+
+
+def iter_lines(response: EngineResponse, limit: int) -> Iterator[bytes]:
+    """Yield at most ``limit`` lines of a streamed body."""
+    for _ in range(limit):
+        line = response.readline()
+        if not line:
+            return
+        yield line
+
+
+def stop_all(engines: Sequence[EmbeddedEngine]) -> None:
+    for engine in engines:
+        engine.stop()

@@ -1,0 +1,76 @@
+"""Wiring of the Flask application: settings, the graph, blueprints, errors, common headers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from . import http_errors
+from .config import Settings, load_settings
+from .graph import KnowledgeGraph, open_graph
+
+EXTENSION = "aifactories"
+
+
+def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) -> Flask:
+    app = Flask(__name__)
+    settings = load_settings(config)
+    if graph is None:
+        graph = open_graph(settings)
+        app.config["OWNS_GRAPH"] = True
+    app.config.update(
+        SETTINGS=graph.settings,
+        MAX_CONTENT_LENGTH=graph.settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    if config and config.get("TESTING"):
+        app.config["TESTING"] = True
+    app.extensions[EXTENSION] = graph
+
+    from . import pages, sparql
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(sparql.bp)
+    http_errors.init_app(app)
+    app.before_request(_request_id)
+    app.after_request(_common_headers)
+    logging.getLogger("aifactories").setLevel(logging.INFO)
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the engine the app started itself (tests, ``create_app()`` without a graph)."""
+    if app.config.get("OWNS_GRAPH"):
+        app.extensions[EXTENSION].close()
+
+
+def current_graph() -> KnowledgeGraph:
+    return current_app.extensions[EXTENSION]
+
+
+def current_settings() -> Settings:
+    return current_app.extensions[EXTENSION].settings
+
+
+def _request_id() -> None:
+    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+
+
+def _common_headers(response: Response) -> Response:
+    """Open CORS for reads (with a preflight that allows SPARQL POSTs), request id, server."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "ETag, Link, Content-Location, X-Request-Id, X-SPARQL-Truncated, Retry-After"
+    )
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            request.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response

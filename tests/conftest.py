@@ -1,0 +1,162 @@
+"""Shared fixtures: settings, an opened graph, the Flask app and client, a live server.
+
+Tests about HTTP behaviour use ``live_server``: the real ``aifactories serve`` (gunicorn and the
+embedded engine) on a free loopback port.  Tests about views use ``client``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from aifactories import create_app
+from aifactories.config import Settings, load_settings
+from aifactories.graph import KnowledgeGraph, open_graph
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY = FIXTURES / "tiny.ttl"
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def settings(cache_dir: Path) -> Settings:
+    """Settings for the tiny fixture graph (fast; independent of the bundled data)."""
+    return load_settings({"cache_dir": str(cache_dir), "data": [str(TINY)]}, environ={})
+
+
+@pytest.fixture(scope="session")
+def graph(settings: Settings) -> Iterator[KnowledgeGraph]:
+    opened = open_graph(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_graph(cache_dir: Path) -> Iterator[KnowledgeGraph]:
+    """The real, bundled knowledge graph."""
+    opened = open_graph(load_settings({"cache_dir": str(cache_dir)}, environ={}))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(graph: KnowledgeGraph):
+    app = create_app({"TESTING": True}, graph=graph)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def bundled_client(bundled_graph: KnowledgeGraph):
+    return create_app({"TESTING": True}, graph=bundled_graph).test_client()
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m aifactories`` as a user would, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "aifactories", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[str]
+    banner: str
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=30, **kwargs)
+
+
+def start_server(*args: str, cache: Path, port: int | None = None) -> LiveServer:
+    """Start ``aifactories serve`` and wait until ``/readyz`` answers."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aifactories",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--cache-dir",
+            str(cache),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read()}")
+        try:
+            if requests.get(url + "/readyz", timeout=2).status_code == 200:
+                banner = process.stdout.readline()
+                return LiveServer(url, process, banner)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not become ready")
+
+
+def stop_server(server: LiveServer) -> int:
+    server.process.terminate()
+    try:
+        return server.process.wait(20)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+        server.process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(cache_dir: Path) -> Iterator[LiveServer]:
+    """The production server on the tiny fixture graph."""
+    server = start_server("--data", str(TINY), cache=cache_dir)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def bundled_server(cache_dir: Path) -> Iterator[LiveServer]:
+    """The production server on the bundled knowledge graph, as the README starts it."""
+    server = start_server(cache=cache_dir)
+    yield server
+    stop_server(server)
