@@ -7,10 +7,9 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from . import bundle
 from .config import Settings
-from .loading import parse_file, read_files
 from .negotiation import FORMATS, Format
+from .ontology_release import build_release
 from .prefixes import prefixes
 from .snapshot import Snapshot
 
@@ -24,8 +23,9 @@ def graph_quads(snapshot: Snapshot, settings: Settings, *, inferred: bool) -> li
 
 
 def ontology_quads(settings: Settings) -> list[ox.Quad]:
-    (source,) = read_files([bundle.ontology_file()])
-    return parse_file(source, ox.NamedNode(settings.graph_iri("ontology")))
+    """The ontology release (version IRI stamped by :mod:`.ontology_release`), in its graph."""
+    graph = ox.NamedNode(settings.graph_iri("ontology"))
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in build_release().triples]
 
 
 def write(quads: Iterable[ox.Quad], fmt: Format, output: IO[bytes], settings: Settings) -> None:
