@@ -204,7 +204,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from . import publishing, snapshot
 
     settings = _settings(args)
-    results = publishing.publish(snapshot.build(settings), args.store_url)
+    results = publishing.publish(snapshot.build(settings), settings, args.store_url)
     for item in results:
         print(f"<{item.graph}>: {item.found} triples verified")
     total = sum(r.found for r in results)

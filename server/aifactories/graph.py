@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from . import external
 from . import snapshot as snapshots
 from .config import Settings
 from .errors import AIFactoriesError, ConfigError
@@ -63,13 +64,20 @@ def open_graph(settings: Settings) -> KnowledgeGraph:
     Raises InputError / ValidationFailed for bad data and StoreUnavailable when no engine runs.
     """
     started = time.perf_counter()
-    snap = snapshots.build(settings)
     if settings.store:
         url = store_url(settings.store)
         if not url.startswith(("http://", "https://")):
             raise ConfigError(f"--store must be a sparql+http(s):// URL, not {settings.store!r}")
+        if settings.data:
+            raise ConfigError("--data and --store exclude each other: publish the data first")
+        probe = SparqlStore(url, timeout=settings.query_timeout)
+        try:
+            snap = external.materialise(probe, settings)
+        finally:
+            probe.close()
         graph = KnowledgeGraph(settings, snap, url)
     else:
+        snap = snapshots.build(settings)
         engine = EmbeddedEngine.start(
             snap.path, timeout=settings.query_timeout, expected_triples=snap.triples
         )

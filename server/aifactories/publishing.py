@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .config import Settings
 from .errors import EXIT_NONCONFORMANT, AIFactoriesError
+from .external import meta_graph, meta_triples
 from .snapshot import Snapshot
 from .store import store_url
 
@@ -69,7 +71,7 @@ def _request(
 
 
 def publish(
-    snapshot: Snapshot, target: str, environ: Mapping[str, str] = os.environ
+    snapshot: Snapshot, settings: Settings, target: str, environ: Mapping[str, str] = os.environ
 ) -> list[Published]:
     """Replace every named graph of the snapshot in the store at ``target`` and verify counts."""
     base = store_url(target)
@@ -78,10 +80,13 @@ def publish(
     by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
     for quad in snapshot.quads():
         by_graph[quad.graph_name.value].append(quad.triple)
+    graphs = sorted(by_graph.items())
+    # The metadata graph goes last: a replica that sees the new version finds all its data.
+    graphs.append((meta_graph(settings), meta_triples(snapshot, settings)))
     headers = auth_headers(environ)
     separator = "&" if "?" in base else "?"
     done = []
-    for graph, triples in sorted(by_graph.items()):
+    for graph, triples in graphs:
         url = f"{base}{separator}graph={urllib.parse.quote(graph, safe='')}"
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         status, answer = _request(

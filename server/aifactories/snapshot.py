@@ -170,7 +170,7 @@ def build(settings: Settings, *, use_cache: bool = True) -> Snapshot:
     )
     counts = Counter(q.graph_name.value for q in quads)
     built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    _write_atomically(
+    write_snapshot(
         target, quads, {"graphs": dict(counts), "built_at": built_at, "files": list(inputs.files)}
     )
     return Snapshot(
@@ -185,7 +185,7 @@ def build(settings: Settings, *, use_cache: bool = True) -> Snapshot:
     )
 
 
-def _write_atomically(target: Path, quads: list[ox.Quad], meta: dict[str, object]) -> None:
+def write_snapshot(target: Path, quads: list[ox.Quad], meta: dict[str, object]) -> None:
     """Write the snapshot into a temporary folder and rename it into place: readers see all of
     it or nothing, and two processes building the same version cannot corrupt each other."""
     target.parent.mkdir(parents=True, exist_ok=True)
