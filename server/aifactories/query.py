@@ -8,14 +8,26 @@ Oxigraph's (Rust) serialisers.  Results are plain bytes: cacheable and identical
 
 from __future__ import annotations
 
+import http.client
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from .errors import QueryTimeout, StoreUnavailable
 from .negotiation import Format
 from .sparql_check import QueryInfo
-from .store import CANCELLED_MARKER, NO_DATASET, Dataset, SparqlStore, iter_lines
+from .store import (
+    CANCELLED_MARKER,
+    NO_DATASET,
+    Dataset,
+    EngineResponse,
+    SparqlStore,
+    iter_lines,
+)
+
+T = TypeVar("T")
 
 TSV = "text/tab-separated-values"
 NTRIPLES = "application/n-triples"
@@ -64,14 +76,15 @@ class QueryResult:
         names = [v.value for v in results.variables]
         return names, [[solution[name] for name in names] for solution in results]
 
-    def serialize(self, fmt: Format) -> bytes:
-        """The result in ``fmt`` (a results format for SELECT/ASK, an RDF one for graphs)."""
+    def serialize(self, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+        """The result in ``fmt`` (a results format for SELECT/ASK, an RDF one for graphs);
+        ``prefixes`` abbreviate IRIs in the formats that have them (Turtle, TriG, JSON-LD)."""
         if self.is_graph:
             if fmt.rdf is None:
                 raise ValueError(f"{fmt.name} is not an RDF format")
             if fmt.rdf == ox.RdfFormat.N_TRIPLES:
                 return self.transport
-            return ox.serialize(self.triples(), format=fmt.rdf) or b""
+            return ox.serialize(self.triples(), format=fmt.rdf, prefixes=prefixes) or b""
         if fmt.results is None:
             raise ValueError(f"{fmt.name} is not a SPARQL results format")
         if fmt.results == ox.QueryResultsFormat.TSV and self.form == "SELECT":
@@ -82,16 +95,21 @@ class QueryResult:
 def run(
     store: SparqlStore, info: QueryInfo, query: str, *, max_rows: int, dataset: Dataset = NO_DATASET
 ) -> QueryResult:
-    """Execute ``query`` (already checked by :func:`sparql_check.analyse`) and cap its rows."""
+    """Execute ``query`` (already checked by :func:`sparql_check.analyse`) and cap its rows.
+
+    Raises :class:`QueryTimeout` when the engine cancels the query or goes silent for longer
+    than the store's timeout (a blocking operator such as ORDER BY may hold back every row).
+    """
     if info.form == "ASK":
         response = store.execute(query, BOOLEAN, dataset)
-        body = response.read()
+        body = _guarded(response, response.read, store.timeout)
         response.close()
         _raise_if_cancelled(body)
         return QueryResult(info.form, body, 1, False, max_rows)
     graph = info.form in ("CONSTRUCT", "DESCRIBE")
     response = store.execute(query, NTRIPLES if graph else TSV, dataset)
-    lines = list(iter_lines(response, max_rows + 2))  # header + max_rows + one to detect the cut
+    # header + max_rows + one to detect the cut
+    lines = _guarded(response, lambda: list(iter_lines(response, max_rows + 2)), store.timeout)
     header = [] if graph else lines[:1]
     rows = lines if graph else lines[1:]
     truncated = len(rows) > max_rows
@@ -101,15 +119,34 @@ def run(
     else:
         response.close()
     if rows and rows[-1].startswith(CANCELLED_MARKER):
-        raise QueryTimeout("the query was cancelled: it exceeded the time limit")
+        raise QueryTimeout(timeout_message(store.timeout))
     body = b"".join(header + rows)
     _check_parses(body, graph)
     return QueryResult(info.form, body, len(rows), truncated, max_rows)
 
 
+def timeout_message(seconds: float) -> str:
+    return (
+        f"the query exceeded the {seconds:g} s time limit and was stopped; "
+        "narrow it (more specific patterns, a LIMIT) and try again"
+    )
+
+
+def _guarded(response: EngineResponse, read: Callable[[], T], timeout: float) -> T:
+    """Read from the engine; a silent or broken stream becomes our own error, never a 500."""
+    try:
+        return read()
+    except TimeoutError:
+        response.close(reusable=False)
+        raise QueryTimeout(timeout_message(timeout)) from None
+    except (OSError, http.client.HTTPException) as exc:
+        response.close(reusable=False)
+        raise StoreUnavailable(f"the query engine broke off its answer: {exc}") from None
+
+
 def _raise_if_cancelled(body: bytes) -> None:
     if CANCELLED_MARKER in body:
-        raise QueryTimeout("the query was cancelled: it exceeded the time limit")
+        raise QueryTimeout("the query was cancelled by the engine: it exceeded the time limit")
 
 
 def _check_parses(body: bytes, graph: bool) -> None:

@@ -1,17 +1,32 @@
 """Blueprint for ``/sparql``: the SPARQL 1.1 Protocol (queries only) over the store.
 
 Views only read the request and choose a response; checking, running and serialising queries
-are plain functions (:mod:`sparql_check`, :mod:`query`, :mod:`negotiation`).
+are plain functions (:mod:`sparql_check`, :mod:`query`, :mod:`negotiation`,
+:mod:`service_description`), and finished responses are kept in a per-process
+:class:`~aifactories.cache.ResponseCache`.
+
+Truncation signal: when ``max_rows`` cuts a result, every format gets the header
+``X-SPARQL-Truncated: true; max-rows=N`` and a ``Warning: 199`` header; the HTML table also
+says so in the page.  The JSON/XML/CSV/TSV bodies stay exactly as their specs define them
+(an extra JSON member would break strict parsers), so the signal lives in the headers.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import urllib.parse
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from . import query as queries
-from .errors import BadRequest, UnsupportedMediaType
-from .negotiation import GRAPH_FORMATS, RESULTS_FORMATS, choose
-from .sparql_check import analyse
+from . import service_description as sd
+from .cache import CachedResponse, ResponseCache, response_key
+from .errors import BadRequest, ForbiddenQuery, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
+from .negotiation import GRAPH_FORMATS, RESULTS_FORMATS, Format, by_name, choose
+from .prefixes import prefixes, sparql_prologue
+from .queries import example_queries
+from .sparql_check import analyse, with_prefixes
 from .store import Dataset
 from .web import current_graph, current_settings
 
@@ -19,7 +34,66 @@ bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"
+CACHE_EXTENSION = "aifactories.response_cache"
+CACHE_CONTROL = "public, max-age=300"
+SD_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
+#: ``format=`` values that mean a different format for graph results than for solutions.
+PLAIN_TYPES = frozenset(
+    {
+        "http://www.w3.org/2001/XMLSchema#string",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+    }
+)
+GRAPH_FORMAT_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle", "rdf+xml": "rdfxml"}
+
+
+@bp.record_once
+def _make_cache(state) -> None:  # type: ignore[no-untyped-def]
+    app: Flask = state.app
+    size = app.extensions["aifactories"].settings.response_cache_entries
+    app.extensions[CACHE_EXTENSION] = ResponseCache(size)
+
+
+@bp.app_template_filter("local_href")
+def local_href(iri: str, base_iri: str) -> str:
+    """Our own IRIs link to this server's pages (they work before w3id.org redirects do)."""
+    return "/" + iri[len(base_iri) :] if iri.startswith(base_iri) else iri
+
+
+@bp.app_template_filter("compact")
+def compact(iri: str, known: dict[str, str]) -> str:
+    """``prefix:local`` for an IRI under a known namespace, else the IRI itself."""
+    for prefix, namespace in known.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def response_cache() -> ResponseCache:
+    return current_app.extensions[CACHE_EXTENSION]
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a GET, form POST or direct POST asked for."""
+
+    query: str | None
+    dataset: Dataset
+    formats: tuple[str, ...]
+
+
+def _strict_pairs(raw: bytes, where: str) -> MultiDict[str, str]:
+    """Decode ``a=b&c=d`` bytes; percent-escapes must decode to UTF-8 (the protocol says so)."""
+    try:
+        text = raw.decode("ascii")
+        pairs = urllib.parse.parse_qsl(
+            text, keep_blank_values=True, encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the {where} is not valid UTF-8 (byte {exc.start})") from None
+    return MultiDict(pairs)
 
 
 def _single(values: list[str], name: str) -> str | None:
@@ -28,80 +102,159 @@ def _single(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
-def read_protocol_request() -> tuple[str | None, Dataset]:
-    """The query text and dataset parameters from a GET, a form POST or a direct POST."""
-    args = request.args
-    if request.method == "GET":
-        params = args
-        query = _single(args.getlist("query"), "query")
-    else:
+def _body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    return request.get_data(cache=False)
+
+
+def read_protocol_request(max_bytes: int) -> ProtocolRequest:
+    """The query, dataset and ``format=`` values from a GET, a form POST or a direct POST."""
+    args = _strict_pairs(request.query_string, "query string")
+    params = args
+    if request.method == "POST":
         mimetype = request.mimetype
         if mimetype == FORM:
-            params = request.form
-            query = _single(request.form.getlist("query") + args.getlist("query"), "query")
-            if request.form.getlist("update"):
-                raise BadRequest("SPARQL Update is not supported: this endpoint is read-only")
+            body = _strict_pairs(_body(max_bytes), "form body")
+            params = MultiDict([*args.items(multi=True), *body.items(multi=True)])
         elif mimetype == DIRECT:
-            params = args
-            raw = request.get_data(cache=False)
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise BadRequest(f"the query must be sent as UTF-8, not {charset}")
             try:
-                query = raw.decode("utf-8")
+                direct = _body(max_bytes).decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise BadRequest(f"the query is not valid UTF-8 (byte {exc.start})") from None
-        elif mimetype == "application/sparql-update":
-            raise BadRequest("SPARQL Update is not supported: this endpoint is read-only")
+            if args.getlist("query"):
+                raise BadRequest("a direct POST carries the query in its body, not in the URL")
+            params = MultiDict([*args.items(multi=True), ("query", direct)])
+        elif mimetype == UPDATE:
+            raise ForbiddenQuery("SPARQL Update is not supported: this endpoint is read-only")
         else:
             raise UnsupportedMediaType(
                 f"POST bodies must be {FORM} or {DIRECT}, not {mimetype or 'missing'}"
             )
-    default_graphs = tuple(
-        params.getlist("default-graph-uri")
-        + (args.getlist("default-graph-uri") if params is not args else [])
+    if params.getlist("update"):
+        raise ForbiddenQuery("SPARQL Update is not supported: this endpoint is read-only")
+    return ProtocolRequest(
+        query=_single(params.getlist("query"), "query"),
+        dataset=Dataset(
+            tuple(params.getlist("default-graph-uri")), tuple(params.getlist("named-graph-uri"))
+        ),
+        formats=tuple(params.getlist("format")),
     )
-    named_graphs = tuple(
-        params.getlist("named-graph-uri")
-        + (args.getlist("named-graph-uri") if params is not args else [])
+
+
+def _override(values: tuple[str, ...], candidates: tuple[str, ...], graph: bool) -> str | None:
+    """The first ``format=`` value we can honour; several values are tolerated (SPARQLWrapper
+    sends both a short name and a media type).  None if there is none."""
+    if not values:
+        return None
+    for value in values:
+        key = value.strip().lower()
+        if graph:
+            key = GRAPH_FORMAT_ALIASES.get(key, key)
+        found = by_name(key)
+        if found is not None and found.name in candidates:
+            return found.name
+    raise NotAcceptable(
+        f"format {values[0]!r} is not available here; choose one of {', '.join(candidates)}"
     )
-    return query, Dataset(default_graphs, named_graphs)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response | str:
-    query_text, dataset = read_protocol_request()
-    if query_text is None:
-        return service_description()
+def endpoint() -> Response:
     settings = current_settings()
-    info = analyse(query_text, settings.service_allowlist)
-    candidates = GRAPH_FORMATS if info.form in ("CONSTRUCT", "DESCRIBE") else RESULTS_FORMATS
-    fmt = choose(request.accept_mimetypes, candidates, request.values.get("format"))
-    result = queries.run(
-        current_graph().store(), info, query_text, max_rows=settings.max_rows, dataset=dataset
+    protocol = read_protocol_request(settings.max_request_bytes)
+    if protocol.query is None:
+        return service_description(protocol.formats)
+    info = analyse(protocol.query, settings.service_allowlist)
+    graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
+    candidates = GRAPH_FORMATS if graph_form else RESULTS_FORMATS
+    fmt = choose(
+        request.accept_mimetypes, candidates, _override(protocol.formats, candidates, graph_form)
     )
-    if fmt.name == "html":
-        variables, rows = result.table()
-        response = Response(
-            render_template(
-                "results.html", query=query_text, variables=variables, rows=rows, result=result
-            )
+    kg = current_graph()
+    key = response_key(kg.snapshot.version, info.normalised, protocol.dataset.params(), fmt.name)
+    if _not_modified(key):
+        return _finish(Response(status=304), key)
+    cache = response_cache()
+    cached = cache.get(key)
+    if cached is None:
+        engine_query = with_prefixes(protocol.query, info, prefixes(settings.base_iri))
+        result = queries.run(
+            kg.store(), info, engine_query, max_rows=settings.max_rows, dataset=protocol.dataset
         )
-    else:
-        response = Response(result.serialize(fmt), content_type=fmt.content_type)
+        headers: tuple[tuple[str, str], ...] = ()
+        if result.truncated:
+            headers = (
+                (TRUNCATED_HEADER, f"true; max-rows={result.max_rows}"),
+                (
+                    "Warning",
+                    f'199 aifactories "results truncated to the first {result.max_rows} rows"',
+                ),
+            )
+        if fmt.name == "html":
+            body = _results_page(protocol.query, result).encode("utf-8")
+        else:
+            body = result.serialize(fmt, prefixes(settings.base_iri))
+        cached = CachedResponse(body, fmt.content_type, headers)
+        cache.put(key, cached)
+    response = Response(cached.body, content_type=cached.content_type)
+    for name, value in cached.headers:
+        response.headers[name] = value
+    return _finish(response, key)
+
+
+def _not_modified(key: str) -> bool:
+    return f'"{key}"' in request.if_none_match or request.if_none_match.star_tag
+
+
+def _finish(response: Response, key: str) -> Response:
+    response.headers["ETag"] = f'"{key}"'
     response.headers["Vary"] = "Accept"
-    if result.truncated:
-        response.headers[TRUNCATED_HEADER] = f"true; max-rows={result.max_rows}"
+    response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 
 
-def service_description() -> Response:
-    """A minimal SPARQL 1.1 Service Description (Turtle)."""
+def _results_page(query_text: str, result: queries.QueryResult) -> str:
+    variables, rows = result.table()
+    return render_template(
+        "sparql.html", **_ui_context(query_text), result=result, variables=variables, rows=rows
+    )
+
+
+def _ui_context(query_text: str | None) -> dict[str, object]:
+    base = current_settings().base_iri
+    known = prefixes(base)
+    return {
+        "query": query_text,
+        "default_query": sparql_prologue(base)
+        + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 25\n",
+        "examples": example_queries(),
+        "prefixes": known,
+        "base_iri": base,
+        "plain_types": PLAIN_TYPES,
+        "encoded": urllib.parse.urlencode({"query": query_text}) if query_text else "",
+    }
+
+
+def service_description(formats: tuple[str, ...]) -> Response:
+    """The Service Description for RDF clients; the query UI for browsers."""
+    fmt: Format = choose(request.accept_mimetypes, SD_FORMATS, _override(formats, SD_FORMATS, True))
+    if fmt.name == "html":
+        page = Response(render_template("sparql.html", **_ui_context(None)), mimetype="text/html")
+        page.headers["Vary"] = "Accept"
+        return page
+    kg = current_graph()
     url = request.base_url
-    body = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-<{url}> a sd:Service ;
-  sd:endpoint <{url}> ;
-  sd:supportedLanguage sd:SPARQL11Query ;
-  sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
-    <http://www.w3.org/ns/formats/SPARQL_Results_CSV>, <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
-    <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
-    <http://www.w3.org/ns/formats/RDF_XML>, <http://www.w3.org/ns/formats/JSON-LD> .
-"""
-    return Response(body, content_type="text/turtle; charset=utf-8")
+    key = response_key(kg.snapshot.version, "service-description " + url, [], fmt.name)
+    if _not_modified(key):
+        return _finish(Response(status=304), key)
+    cache = response_cache()
+    cached = cache.get(key)
+    if cached is None:
+        body = sd.serialize(sd.description(url, kg.snapshot, kg.settings), fmt)
+        cached = CachedResponse(body, fmt.content_type)
+        cache.put(key, cached)
+    return _finish(Response(cached.body, content_type=cached.content_type), key)

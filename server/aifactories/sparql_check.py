@@ -48,6 +48,8 @@ class QueryInfo:
     form: str
     normalised: str
     services: tuple[str, ...]
+    #: Prefixes the query uses in prefixed names without declaring them.
+    undeclared_prefixes: tuple[str, ...] = ()
 
 
 def tokenize(query: str) -> list[Token]:
@@ -114,4 +116,26 @@ def analyse(query: str, service_allowlist: tuple[str, ...] = ()) -> QueryInfo:
             + ("" if not service_allowlist else " outside its allow-list")
         )
     normalised = " ".join(t.text for t in tokens)
-    return QueryInfo(form=form, normalised=normalised, services=tuple(services))
+    return QueryInfo(
+        form=form,
+        normalised=normalised,
+        services=tuple(services),
+        undeclared_prefixes=_undeclared(tokens),
+    )
+
+
+def _undeclared(tokens: list[Token]) -> tuple[str, ...]:
+    declared = _prefixes(tokens)
+    used = (t.text.split(":", 1)[0] for t in tokens if t.kind == "pname")
+    return tuple(dict.fromkeys(p for p in used if p and p not in declared))
+
+
+def with_prefixes(query: str, info: QueryInfo, known: dict[str, str]) -> str:
+    """``query`` with PREFIX declarations for the known prefixes it uses but does not declare.
+
+    They go on the query's first line, so the engine's line numbers in syntax errors stay true.
+    """
+    missing = [p for p in info.undeclared_prefixes if p in known]
+    if not missing:
+        return query
+    return " ".join(f"PREFIX {p}: <{known[p]}>" for p in missing) + " " + query

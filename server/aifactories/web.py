@@ -18,7 +18,8 @@ EXTENSION = "aifactories"
 
 def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) -> Flask:
     app = Flask(__name__)
-    settings = load_settings(config)
+    # Upper-case keys are Flask's own (TESTING, ...), the rest are our settings.
+    settings = load_settings({k: v for k, v in (config or {}).items() if not k.isupper()})
     if graph is None:
         graph = open_graph(settings)
         app.config["OWNS_GRAPH"] = True
@@ -31,10 +32,11 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
         app.config["TESTING"] = True
     app.extensions[EXTENSION] = graph
 
-    from . import pages, sparql
+    from . import pages, queries, sparql
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(queries.bp)
     http_errors.init_app(app)
     app.before_request(_request_id)
     app.after_request(_common_headers)
