@@ -28,11 +28,12 @@ from .bridge import from_rdflib_term, to_rdflib_graph
 from .config import Settings
 from .errors import ValidationFailed
 from .loading import SourceFile, collect_files, content_hash, parse_file, read_files
+from .prefixes import prefixes
 from .reasoning import owl_rl_closure
 from .validation import Report, shacl_violations
 
 #: Bump when the pipeline's output changes for the same input (invalidates caches).
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 DATASET_FILE = "dataset.nq"
 META_FILE = "meta.json"
 
@@ -115,10 +116,13 @@ def check(inputs: Inputs, settings: Settings) -> tuple[Report, Graph, list[ox.Qu
     data = to_rdflib_graph(data_quads)
     ontology = to_rdflib_graph(ontology_quads)
     report = Report(files=list(inputs.files), triples=len(data_quads) + len(ontology_quads))
+    names = prefixes(settings.base_iri)
     if inputs.shapes is not None:
-        shapes = Graph().parse(data=inputs.shapes.content, format="turtle")
-        report.violations = shacl_violations(data, shapes, ontology)
-    closure = owl_rl_closure(to_rdflib_graph(ontology_quads, to_rdflib_graph(data_quads)))
+        shapes = to_rdflib_graph(
+            parse_file(inputs.shapes, ox.NamedNode(settings.graph_iri("shapes")))
+        )
+        report.violations = shacl_violations(data, shapes, ontology, names)
+    closure = owl_rl_closure(to_rdflib_graph(ontology_quads, to_rdflib_graph(data_quads)), names)
     report.inconsistencies = list(closure.inconsistencies)
     report.conforms = not report.inconsistencies and not any(
         v.severity == "Violation" for v in report.violations

@@ -7,12 +7,24 @@ OWL RL runs once, separately (:mod:`aifactories.reasoning`).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import pyshacl
-from rdflib import RDF, SH, Graph
+from rdflib import RDF, SH, Graph, URIRef
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
+
+from .errors import InputError
+
+#: ``{base}id/{kind}/{slug}``: group 1 is the kind's namespace, group 2 the kind.
+_INSTANCE = re.compile(r"^(.+/id/([a-z][a-z0-9]*)/)[^/]+$")
+
+
+class ShapesError(InputError):
+    """The shapes graph itself is broken (pySHACL refuses it): a bug in the shapes, exit 2."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,9 @@ class Report:
             "files": self.files,
             "triples": self.triples,
             "violationCount": len(self.violations),
+            "focusNodeCount": len(self.by_focus()),
             "violations": [asdict(v) for v in self.violations],
+            "inconsistencyCount": len(self.inconsistencies),
             "inconsistencies": self.inconsistencies,
         }
 
@@ -64,29 +78,59 @@ class Report:
         for message in self.inconsistencies:
             lines.append(f"OWL RL inconsistency: {message}")
         status = "conforms" if self.conforms else "does not conform"
+        nodes = len(self.by_focus())
         lines.append(
             f"{len(self.files)} file(s), {self.triples} triples: {status} "
-            f"({len(self.violations)} violation(s), "
+            f"({len(self.violations)} violation(s) on {nodes} focus node(s), "
             f"{len(self.inconsistencies)} OWL RL inconsistenc"
             f"{'y' if len(self.inconsistencies) == 1 else 'ies'})"
         )
         return "\n".join(lines)
 
 
-def _text(graph: Graph, node: Node | None) -> str | None:
+def _names(prefixes: Mapping[str, str], *graphs: Graph) -> NamespaceManager:
+    """One namespace manager for the report: the project's prefixes win over the files'."""
+    names = Graph().namespace_manager
+    for graph in graphs:
+        for prefix, namespace in graph.namespaces():
+            if prefix:
+                names.bind(prefix, namespace, override=False)
+    for prefix, namespace in prefixes.items():
+        names.bind(prefix, namespace, override=True, replace=True)
+    return names
+
+
+def _bind_instance_kinds(names: NamespaceManager, nodes: Iterable[Node]) -> None:
+    """Give each ``.../id/{kind}/`` namespace the prefix ``kind:`` (when free), so that focus
+    nodes read ``measurement:lumi-rmax`` rather than a full IRI."""
+    bound = {prefix for prefix, _ in names.namespaces()}
+    for node in nodes:
+        match = _INSTANCE.match(str(node)) if isinstance(node, URIRef) else None
+        if match and match.group(2) not in bound:
+            names.bind(match.group(2), match.group(1), override=False)
+            bound.add(match.group(2))
+
+
+def _text(names: NamespaceManager, node: Node | None) -> str | None:
     if node is None:
         return None
-    if isinstance(node, Graph):
-        return str(node)
     try:
-        return node.n3(graph.namespace_manager)
+        return node.n3(names)
     except Exception:  # an exotic term: fall back to its plain form
         return str(node)
 
 
-def shacl_violations(data: Graph, shapes: Graph, ontology: Graph | None = None) -> list[Violation]:
-    """Run pySHACL (no inference, SHACL-SPARQL enabled) and flatten its results."""
-    _conforms, results, _text_report = pyshacl.validate(
+def shacl_violations(
+    data: Graph,
+    shapes: Graph,
+    ontology: Graph | None = None,
+    prefixes: Mapping[str, str] | None = None,
+) -> list[Violation]:
+    """Run pySHACL (no inference, SHACL-SPARQL enabled) and flatten its results.
+
+    Raises :class:`ShapesError` when pySHACL cannot use the shapes at all.
+    """
+    _conforms, results, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
         ont_graph=ontology,
@@ -95,18 +139,25 @@ def shacl_violations(data: Graph, shapes: Graph, ontology: Graph | None = None) 
         allow_warnings=True,
         abort_on_first=False,
     )
+    if not isinstance(results, Graph):  # pySHACL's ValidationFailure: the shapes are unusable
+        raise ShapesError(f"the SHACL shapes cannot be used: {text.strip()}")
+    names = _names(prefixes or {}, shapes, data)
+    _bind_instance_kinds(names, results.objects(None, SH.focusNode))
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = results.value(result, SH.resultSeverity)
+        focus = results.value(result, SH.focusNode)
+        value = results.value(result, SH.value)
         out.append(
             Violation(
-                focus=_text(data, results.value(result, SH.focusNode)) or "",
-                path=_text(data, results.value(result, SH.resultPath)),
-                value=_text(data, results.value(result, SH.value)),
+                focus=_text(names, focus) or "",
+                path=_text(names, results.value(result, SH.resultPath)),
+                # SHACL-SPARQL results without ?value repeat the focus node: say it once.
+                value=None if value == focus else _text(names, value),
                 message=str(results.value(result, SH.resultMessage) or "constraint violated"),
-                shape=_text(shapes, results.value(result, SH.sourceShape)) or "",
+                shape=_text(names, results.value(result, SH.sourceShape)) or "",
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             )
         )
-    out.sort(key=lambda v: (v.focus, v.path or "", v.message))
+    out.sort(key=lambda v: (v.focus, v.path or "", v.shape, v.message, v.value or ""))
     return out
