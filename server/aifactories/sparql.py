@@ -38,6 +38,8 @@ UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"
 CACHE_EXTENSION = "aifactories.response_cache"
 CACHE_CONTROL = "public, max-age=300"
+#: Says whether the per-process response cache answered (for operators and tests).
+CACHE_HEADER = "X-Cache"
 SD_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
 #: ``format=`` values that mean a different format for graph results than for solutions.
 PLAIN_TYPES = frozenset(
@@ -180,6 +182,7 @@ def endpoint() -> Response:
         return _finish(Response(status=304), key)
     cache = response_cache()
     cached = cache.get(key)
+    hit = cached is not None
     if cached is None:
         engine_query = with_prefixes(protocol.query, info, prefixes(settings.base_iri))
         result = queries.run(
@@ -203,11 +206,12 @@ def endpoint() -> Response:
     response = Response(cached.body, content_type=cached.content_type)
     for name, value in cached.headers:
         response.headers[name] = value
+    response.headers[CACHE_HEADER] = "hit" if hit else "miss"
     return _finish(response, key)
 
 
 def _not_modified(key: str) -> bool:
-    return f'"{key}"' in request.if_none_match or request.if_none_match.star_tag
+    return request.if_none_match.contains(key) or request.if_none_match.star_tag
 
 
 def _finish(response: Response, key: str) -> Response:
