@@ -32,9 +32,12 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
         app.config["TESTING"] = True
     app.extensions[EXTENSION] = graph
 
-    from . import pages, queries, sparql
+    from . import catalog, pages, queries, resources, sitecache, sparql
 
+    sitecache.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(catalog.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     http_errors.init_app(app)
