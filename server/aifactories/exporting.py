@@ -23,9 +23,12 @@ def graph_quads(snapshot: Snapshot, settings: Settings, *, inferred: bool) -> li
 
 
 def ontology_quads(settings: Settings) -> list[ox.Quad]:
-    """The ontology release (version IRI stamped by :mod:`.ontology_release`), in its graph."""
-    graph = ox.NamedNode(settings.graph_iri("ontology"))
-    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in build_release().triples]
+    """The ontology release (version IRI stamped by :mod:`.ontology_release`).
+
+    In the default graph: a release is one RDF graph, and a JSON-LD or TriG reader that takes
+    the default graph (Protégé, rdflib's ``Graph``, FOOPS!) must find the ontology there.
+    """
+    return [ox.Quad(t.subject, t.predicate, t.object) for t in build_release().triples]
 
 
 def write(quads: Iterable[ox.Quad], fmt: Format, output: IO[bytes], settings: Settings) -> None:
