@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from aifactories import bundle
+from aifactories.loading import collect_files
 from conftest import FIXTURES
 
 CHECKS = bundle.queries_dir() / "checks"
@@ -84,3 +85,31 @@ def test_rule_fires_on_its_mistake(rule: str) -> None:
     culprit = expected_culprit(update)
     if culprit is not None:
         assert culprit in {term for term, _ in found}, found
+
+
+UNDECLARED_IN_DATA = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?term WHERE {
+  GRAPH <urn:data> { { [] ?term [] } UNION { [] a ?term } }
+  FILTER(!STRSTARTS(STR(?term), STR(owl:)) && ?term != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+  FILTER(!STRSTARTS(STR(?term), "http://www.w3.org/2000/01/rdf-schema#"))
+  FILTER NOT EXISTS { GRAPH <urn:ontology> { ?term a [] } }
+}
+ORDER BY ?term
+"""
+
+
+def test_data_uses_only_properties_and_classes_the_ontology_declares() -> None:
+    """Every predicate and class of the bundled data is declared, so ontology + data stays DL."""
+    store = ox.Store()
+    store.load(
+        path=str(bundle.ontology_file()),
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode("urn:ontology"),
+    )
+    for path in collect_files([bundle.data_dir()]):
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:data"))
+    assert len(store) > 2 * len(ontology_store())  # the data did load
+    rows = store.query(UNDECLARED_IN_DATA)
+    assert isinstance(rows, ox.QuerySolutions)
+    assert [row["term"].value for row in rows] == []
