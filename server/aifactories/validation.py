@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import pyshacl
-from rdflib import RDF, SH, Graph, URIRef
+from rdflib import RDF, SH, BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
@@ -37,6 +38,9 @@ class Violation:
     message: str
     shape: str
     severity: str
+    #: The focus node and the source shape in full (IRI or blank node label), for machines.
+    focus_node: str = ""
+    source_shape: str = ""
 
 
 @dataclass
@@ -111,6 +115,38 @@ def _bind_instance_kinds(names: NamespaceManager, nodes: Iterable[Node]) -> None
             bound.add(match.group(2))
 
 
+def _source(results: Graph, result: Node) -> Node | None:
+    """The most specific named source: a named SHACL-SPARQL constraint (``sh:sourceConstraint``)
+    says more than the node shape that holds it, which is what ``sh:sourceShape`` gives."""
+    constraint = results.value(result, SH.sourceConstraint)
+    if isinstance(constraint, URIRef):
+        return constraint
+    return results.value(result, SH.sourceShape)
+
+
+def _path_text(names: NamespaceManager, results: Graph, path: Node | None) -> str | None:
+    """A SHACL property path in SPARQL syntax (``aif:a|^aif:b``), not as a blank node."""
+    if path is None or not isinstance(path, BNode):
+        return _text(names, path)
+    if (path, RDF.first, None) in results:
+        return "/".join(_path_text(names, results, p) or "" for p in Collection(results, path))
+    for kind, joiner in ((SH.alternativePath, "|"),):
+        alternatives = results.value(path, kind)
+        if alternatives is not None:
+            parts = Collection(results, alternatives)
+            return "(" + joiner.join(_path_text(names, results, p) or "" for p in parts) + ")"
+    for kind, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = results.value(path, kind)
+        if inner is not None:
+            return template.format(_path_text(names, results, inner))
+    return _text(names, path)
+
+
 def _text(names: NamespaceManager, node: Node | None) -> str | None:
     if node is None:
         return None
@@ -148,15 +184,18 @@ def shacl_violations(
         severity = results.value(result, SH.resultSeverity)
         focus = results.value(result, SH.focusNode)
         value = results.value(result, SH.value)
+        source = _source(results, result)
         out.append(
             Violation(
                 focus=_text(names, focus) or "",
-                path=_text(names, results.value(result, SH.resultPath)),
+                path=_path_text(names, results, results.value(result, SH.resultPath)),
                 # SHACL-SPARQL results without ?value repeat the focus node: say it once.
                 value=None if value == focus else _text(names, value),
                 message=str(results.value(result, SH.resultMessage) or "constraint violated"),
-                shape=_text(names, results.value(result, SH.sourceShape)) or "",
+                shape=_text(names, source) or "",
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                focus_node=str(focus),
+                source_shape=str(source),
             )
         )
     out.sort(key=lambda v: (v.focus, v.path or "", v.shape, v.message, v.value or ""))
