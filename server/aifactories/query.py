@@ -22,6 +22,7 @@ from .store import (
     CANCELLED_MARKER,
     NO_DATASET,
     Dataset,
+    EngineOverrun,
     EngineResponse,
     SparqlStore,
     iter_lines,
@@ -93,13 +94,32 @@ class QueryResult:
 
 
 def run(
-    store: SparqlStore, info: QueryInfo, query: str, *, max_rows: int, dataset: Dataset = NO_DATASET
+    store: SparqlStore,
+    info: QueryInfo,
+    query: str,
+    *,
+    max_rows: int,
+    dataset: Dataset = NO_DATASET,
+    on_overrun: Callable[[], None] | None = None,
 ) -> QueryResult:
     """Execute ``query`` (already checked by :func:`sparql_check.analyse`) and cap its rows.
 
     Raises :class:`QueryTimeout` when the engine cancels the query or goes silent for longer
-    than the store's timeout (a blocking operator such as ORDER BY may hold back every row).
+    than the store's timeout; in that second case the engine failed to stop the work itself
+    (a blocking operator such as ORDER BY checks its deadline late), and ``on_overrun`` (e.g.
+    :meth:`EmbeddedEngine.kill_runaway`) is called so that the CPU is really freed.
     """
+    try:
+        return _run(store, info, query, max_rows, dataset)
+    except EngineOverrun:
+        if on_overrun is not None:
+            on_overrun()
+        raise
+
+
+def _run(
+    store: SparqlStore, info: QueryInfo, query: str, max_rows: int, dataset: Dataset
+) -> QueryResult:
     if info.form == "ASK":
         response = store.execute(query, BOOLEAN, dataset)
         body = _guarded(response, response.read, store.timeout)
@@ -138,7 +158,7 @@ def _guarded(response: EngineResponse, read: Callable[[], T], timeout: float) ->
         return read()
     except TimeoutError:
         response.close(reusable=False)
-        raise QueryTimeout(timeout_message(timeout)) from None
+        raise EngineOverrun(timeout_message(timeout)) from None
     except (OSError, http.client.HTTPException) as exc:
         response.close(reusable=False)
         raise StoreUnavailable(f"the query engine broke off its answer: {exc}") from None

@@ -186,7 +186,12 @@ def endpoint() -> Response:
     if cached is None:
         engine_query = with_prefixes(protocol.query, info, prefixes(settings.base_iri))
         result = queries.run(
-            kg.store(), info, engine_query, max_rows=settings.max_rows, dataset=protocol.dataset
+            kg.store(),
+            info,
+            engine_query,
+            max_rows=settings.max_rows,
+            dataset=protocol.dataset,
+            on_overrun=kg.engine.kill_runaway if kg.engine is not None else None,
         )
         headers: tuple[tuple[str, str], ...] = ()
         if result.truncated:

@@ -40,6 +40,8 @@ CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
 #: Extra seconds the client waits beyond the engine's own timeout before giving up on it.
 CLIENT_GRACE_SECONDS = 2.0
 ENGINE_START_SECONDS = 10.0
+#: How often the supervisor checks that the engine still runs.
+SUPERVISE_INTERVAL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class Dataset:
 
 
 NO_DATASET = Dataset()
+
+
+class EngineOverrun(QueryTimeout):
+    """The engine stayed silent past its own timeout plus a grace period: it failed to cancel
+    the query (Oxigraph checks its deadline late in blocking operators such as ORDER BY)."""
 
 
 class EngineResponse:
@@ -134,7 +141,9 @@ class SparqlStore:
                 break
             except TimeoutError:
                 self._drop_connection()
-                raise QueryTimeout(f"the query did not finish within {self.timeout:g} s") from None
+                raise EngineOverrun(
+                    f"the query did not finish within its {self.timeout:g} s time limit"
+                ) from None
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 self._drop_connection()
                 if attempt == 2:
@@ -198,14 +207,24 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 class EmbeddedEngine:
-    """An Oxigraph server child process holding one snapshot, bound to 127.0.0.1 only."""
+    """An Oxigraph server child process holding one snapshot, bound to 127.0.0.1 only.
+
+    The process that starts it (the ``serve`` master, before forking its workers) also runs a
+    small supervisor thread: if the engine exits, it is started again on the same port with the
+    same snapshot.  That makes :meth:`kill_runaway` safe to call from any worker: the last
+    resort against a query the engine failed to cancel is to kill the engine, whose
+    replacement is up within a second (in-flight queries get a 503 with ``Retry-After``).
+    """
 
     def __init__(
         self,
-        process: subprocess.Popen[bytes],
+        process: subprocess.Popen[bytes] | None,
         port: int,
         timeout: float,
         errors: IO[bytes] | None = None,
+        *,
+        nquads: Path | None = None,
+        expected_triples: int | None = None,
     ) -> None:
         self.process = process
         self.errors = errors
@@ -213,44 +232,101 @@ class EmbeddedEngine:
         self.timeout = timeout
         self.base_url = f"http://127.0.0.1:{port}"
         self.query_url = f"{self.base_url}/query"
+        self.nquads = nquads
+        self.expected_triples = expected_triples
+        self.restarts = 0
+        self._owner = os.getpid()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        # Workers find the current engine's pid here (it changes when the engine is restarted).
+        fd, pid_file = tempfile.mkstemp(prefix="aifactories-engine-", suffix=".pid")
+        os.close(fd)
+        self.pid_file = Path(pid_file)
 
     @classmethod
     def start(
         cls, nquads: Path, *, timeout: float, expected_triples: int | None = None
     ) -> EmbeddedEngine:
-        """Start the engine, load ``nquads`` and check the count; raise StoreUnavailable."""
-        executable = oxigraph_executable()
+        """Start the engine, load ``nquads``, check the count and supervise it; raise
+        StoreUnavailable."""
         last_error = "did not start"
         for _ in range(3):  # the free port may be taken between our probe and the engine's bind
-            port = _free_port()
-            # A file, not a pipe: a full pipe would stall the engine.  Closed in stop().
-            errors = tempfile.TemporaryFile()  # noqa: SIM115
-            process = subprocess.Popen(
-                [
-                    executable,
-                    "serve",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--union-default-graph",
-                    "--timeout-s",
-                    str(max(1, round(timeout))),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            engine = cls(
+                None, _free_port(), timeout, nquads=nquads, expected_triples=expected_triples
             )
-            engine = cls(process, port, timeout, errors)
             try:
-                engine._wait_until_up()
-                engine._load(nquads)
-                if expected_triples is not None:
-                    engine._check_count(expected_triples)
-                return engine
+                engine._spawn()
             except StoreUnavailable as exc:
                 last_error = str(exc)
                 engine.stop()
+                continue
+            engine._supervise()
+            return engine
         raise StoreUnavailable(f"could not start the embedded Oxigraph engine: {last_error}")
+
+    def _spawn(self) -> None:
+        """Start the server process on ``self.port`` and load the snapshot into it."""
+        if self.errors is not None:
+            self.errors.close()
+        # A file, not a pipe: a full pipe would stall the engine.  Closed in stop().
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                oxigraph_executable(),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+                "--timeout-s",
+                str(max(1, round(self.timeout))),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        self.pid_file.write_text(str(self.process.pid))
+        self._wait_until_up()
+        if self.nquads is not None:
+            self._load(self.nquads)
+        if self.expected_triples is not None:
+            self._check_count(self.expected_triples)
+
+    def _supervise(self) -> None:
+        self._watcher = threading.Thread(
+            target=self._watch, name="aifactories-engine-supervisor", daemon=True
+        )
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(SUPERVISE_INTERVAL_SECONDS):
+            if self.process is None or self.process.poll() is None:
+                continue
+            log.warning(
+                "query engine exited (status %s); restarting it on port %d",
+                self.process.returncode,
+                self.port,
+            )
+            try:
+                self._spawn()
+            except StoreUnavailable as exc:
+                log.error("could not restart the query engine: %s", exc)
+                continue
+            self.restarts += 1
+            if self._stopping.is_set():  # stop() ran while we were restarting
+                self._terminate()
+
+    def kill_runaway(self) -> None:
+        """Kill the engine (from any process): its supervisor starts a fresh one."""
+        try:
+            pid = int(self.pid_file.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if b"oxigraph" in cmdline and f"127.0.0.1:{self.port}".encode() in cmdline:
+            log.warning("killing query engine pid %d: it did not cancel a query in time", pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + ENGINE_START_SECONDS
@@ -304,18 +380,28 @@ class EmbeddedEngine:
             raise StoreUnavailable(f"engine holds {got} quads, expected {expected}")
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        """Stop the engine for good (only the process that started it can)."""
+        self._stopping.set()
+        if os.getpid() != self._owner:
+            return
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(ENGINE_START_SECONDS)
+        self._terminate()
+        if self.errors is not None:
+            self.errors.close()
+        self.pid_file.unlink(missing_ok=True)
+
+    def _terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.errors is not None:
-            self.errors.close()
 
     def error_log(self) -> str:
         """What the engine wrote to stderr (startup failures, cancelled streams)."""
