@@ -108,7 +108,7 @@ def landing() -> Response:
         base_iri=graph.settings.base_iri,
         tiles=tiles,
         points=visible(points),
-        unplaced=len(hubs) - len(points),
+        unplaced=[h for h in hubs if h["lat"] is None or h["long"] is None],
         land=land,
         water=water,
         width=width,

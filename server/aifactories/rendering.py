@@ -23,6 +23,31 @@ XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 #: Source properties shown in the sources list, in this order.
 SOURCE_FIELDS = ("http://purl.org/dc/terms/date", "http://purl.org/dc/terms/publisher")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+#: Labels of common terms the ontology reuses without labelling them: (IRI, lang) -> label.
+COMMON_LABELS = {
+    ("http://www.w3.org/2004/02/skos/core#note", "en"): "note",
+    ("http://www.w3.org/2004/02/skos/core#note", "fr"): "note",
+    ("http://www.w3.org/2004/02/skos/core#editorialNote", "en"): "editorial note",
+    ("http://www.w3.org/2004/02/skos/core#editorialNote", "fr"): "note éditoriale",
+    ("http://www.w3.org/2004/02/skos/core#definition", "en"): "definition",
+    ("http://www.w3.org/2004/02/skos/core#definition", "fr"): "définition",
+    ("http://www.w3.org/2004/02/skos/core#altLabel", "en"): "also known as",
+    ("http://www.w3.org/2004/02/skos/core#altLabel", "fr"): "autre nom",
+    ("http://www.w3.org/2004/02/skos/core#prefLabel", "en"): "name",
+    ("http://www.w3.org/2004/02/skos/core#prefLabel", "fr"): "nom",
+    ("http://www.w3.org/2000/01/rdf-schema#comment", "en"): "comment",
+    ("http://www.w3.org/2000/01/rdf-schema#comment", "fr"): "commentaire",
+    ("http://www.w3.org/2000/01/rdf-schema#seeAlso", "en"): "see also",
+    ("http://www.w3.org/2000/01/rdf-schema#seeAlso", "fr"): "voir aussi",
+    ("http://purl.org/dc/terms/date", "en"): "date",
+    ("http://purl.org/dc/terms/date", "fr"): "date",
+    ("http://purl.org/dc/terms/title", "en"): "title",
+    ("http://purl.org/dc/terms/title", "fr"): "titre",
+    ("http://purl.org/dc/terms/publisher", "en"): "publisher",
+    ("http://purl.org/dc/terms/publisher", "fr"): "éditeur",
+    ("http://purl.org/dc/terms/language", "en"): "language",
+    ("http://purl.org/dc/terms/language", "fr"): "langue",
+}
 
 
 def local_path(iri: str, base_iri: str) -> str | None:
@@ -88,8 +113,9 @@ class Index:
         if isinstance(term, ox.BlankNode):
             return "…"
         for wanted in (self.lang, "en", ""):
-            if (term.value, wanted) in self.term_labels:
-                return self.term_labels[(term.value, wanted)]
+            for table in (self.term_labels, COMMON_LABELS):
+                if (term.value, wanted) in table:
+                    return table[(term.value, wanted)]
         return compact(term.value, self.base_iri)
 
     def link(self, term: Term) -> dict[str, str | None]:
