@@ -2,26 +2,23 @@
 
 ``tests/owlapi/OwlApiCheck.java`` is compiled at test time against Debian's ``libowlapi-java``
 (the jars listed in ``tests/owlapi/classpath.txt``).  It loads the ontology the way Protégé's
-"Open from URL" does, over HTTP with the OWL API's own Accept header, and runs the OWL API's
-OWL 2 DL profile check.
+"Open from URL" does: from ``/ontology`` on the real server, over HTTP, with the OWL API's own
+Accept header (``application/rdf+xml, application/xml; q=0.7, ..., */*; q=0.09``); then it
+runs the OWL API's OWL 2 DL profile check.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from aifactories.negotiation import choose
-from aifactories.ontology_release import RDF_FORMATS, Release, build_release
+from aifactories.ontology_release import build_release
+from conftest import LiveServer
 
 OWLAPI_DIR = Path(__file__).parent / "owlapi"
 JAVA_LIBS = Path("/usr/share/java")
@@ -90,38 +87,10 @@ def owlapi_check(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Ow
     return run
 
 
-class _OntologyHandler(BaseHTTPRequestHandler):
-    """Serves the release at /ontology, choosing the format from Accept like the real route."""
-
-    release: Release
-
-    def do_GET(self) -> None:
-        if self.path != "/ontology":
-            self.send_error(404)
-            return
-        accept = parse_accept_header(self.headers.get("Accept"), MIMEAccept)
-        fmt = choose(accept, tuple(RDF_FORMATS))
-        body = self.release.serialize(fmt.name)
-        self.send_response(200)
-        self.send_header("Content-Type", fmt.content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet test output
-        pass
-
-
 @pytest.fixture(scope="module")
-def ontology_url() -> Iterator[str]:
-    """``/ontology`` on a loopback server doing content negotiation over the release."""
-    handler = type("Handler", (_OntologyHandler,), {"release": build_release()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/ontology"
-    server.shutdown()
-    server.server_close()
+def ontology_url(bundled_server: LiveServer) -> str:
+    """``/ontology`` on the production server (``aifactories serve``) on loopback."""
+    return bundled_server.url + "/ontology"
 
 
 @pytest.fixture(scope="module")
