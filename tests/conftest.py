@@ -92,58 +92,69 @@ def run_cli(
 @dataclass
 class LiveServer:
     url: str
-    process: subprocess.Popen[str]
-    banner: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def banner(self) -> str:
+        """The first line the server printed (its URL)."""
+        return self.output().splitlines()[0]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=30, **kwargs)
 
 
 def start_server(*args: str, cache: Path, port: int | None = None) -> LiveServer:
-    """Start ``aifactories serve`` and wait until ``/readyz`` answers."""
+    """Start ``aifactories serve`` and wait until ``/readyz`` answers.
+
+    Its output goes to a file, never an unread pipe: a full pipe would block the server.
+    """
     port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aifactories",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--cache-dir",
-            str(cache),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    cache.mkdir(parents=True, exist_ok=True)
+    log = cache / f"server-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aifactories",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--cache-dir",
+                str(cache),
+                *args,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read()}")
+            raise RuntimeError(f"server exited: {server.output()}")
         try:
-            if requests.get(url + "/readyz", timeout=2).status_code == 200:
-                banner = process.stdout.readline()
-                return LiveServer(url, process, banner)
+            if requests.get(server.url + "/readyz", timeout=2).status_code == 200:
+                return server
         except requests.ConnectionError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("server did not become ready")
+    raise RuntimeError(f"server did not become ready: {server.output()}")
 
 
 def stop_server(server: LiveServer) -> int:
     server.process.terminate()
     try:
-        return server.process.wait(20)
+        return server.process.wait(30)
     finally:
         if server.process.poll() is None:
             server.process.kill()
-        server.process.stdout.close()
 
 
 @pytest.fixture(scope="session")

@@ -125,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        serve.run(graph)
+        graph = serve.run(graph)
     finally:
         graph.close()
     return EXIT_OK

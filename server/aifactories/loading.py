@@ -44,7 +44,7 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in FORMATS and p.is_file()))
+            found.extend(sorted(p for p in path.rglob("*") if _is_data_file(p, path)))
         elif path.is_file():
             if path.suffix not in FORMATS:
                 raise InputError(
@@ -56,6 +56,12 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
             raise MissingInputError(f"{path}: no such file or directory")
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return unique
+
+
+def _is_data_file(path: Path, root: Path) -> bool:
+    """RDF files in a folder, skipping hidden files and folders (editor swaps, caches, .git)."""
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+    return path.suffix in FORMATS and not hidden and path.is_file()
 
 
 def read_files(paths: Sequence[Path]) -> list[SourceFile]:

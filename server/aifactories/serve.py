@@ -7,15 +7,20 @@ workers start instantly and share it; when the master exits it stops the engine.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from . import create_app
 from .config import Settings
-from .errors import ConfigError
-from .graph import KnowledgeGraph
+from .errors import AIFactoriesError, ConfigError, ValidationFailed
+from .graph import KnowledgeGraph, open_graph
+
+log = logging.getLogger(__name__)
 
 
 def check_port(host: str, port: int) -> None:
@@ -32,6 +37,8 @@ def check_port(host: str, port: int) -> None:
 
 
 class _Server(BaseApplication):
+    """gunicorn's master, holding the current graph; SIGHUP rebuilds it beside the old one."""
+
     def __init__(self, graph: KnowledgeGraph, options: dict[str, Any]) -> None:
         self.graph = graph
         self.options = options
@@ -44,6 +51,46 @@ class _Server(BaseApplication):
 
     def load(self) -> Any:
         return create_app(graph=self.graph)
+
+    def reload(self) -> None:
+        """On SIGHUP: parse, validate and reason the data aside, and swap only if it conforms.
+
+        gunicorn then forks new workers from this process (they get the new graph) and lets the
+        old ones finish their requests on the old graph, whose engine is stopped once they are
+        gone.  On failure nothing changes except that ``/readyz`` and the log say why.
+        """
+        super().reload()
+        old = self.graph
+        try:
+            new = open_graph(old.settings)
+        except AIFactoriesError as exc:
+            reason = exc.message
+            if isinstance(exc, ValidationFailed) and exc.report is not None:
+                reason += "\n" + exc.report.as_text()
+            old.reload_error = f"{datetime.now(UTC).isoformat(timespec='seconds')}: {reason}"
+            log.error(
+                "reload refused; still serving data version %s: %s",
+                old.snapshot.short_version,
+                reason,
+            )
+            self.callable = None  # new workers report the failed reload
+            return
+        if new.snapshot.version == old.snapshot.version and old.engine is not None:
+            new.close()
+            old.reload_error = None
+            self.callable = None
+            log.info("reload: data unchanged (version %s)", old.snapshot.short_version)
+            return
+        self.graph = new
+        self.callable = None
+        log.info(
+            "reload: now serving data version %s (was %s)",
+            new.snapshot.short_version,
+            old.snapshot.short_version,
+        )
+        retire = threading.Timer(self.cfg.graceful_timeout + 5, old.close)
+        retire.daemon = True
+        retire.start()
 
 
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
@@ -65,6 +112,13 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run(graph: KnowledgeGraph) -> None:
-    """Serve until stopped; the caller closes the graph afterwards."""
-    _Server(graph, gunicorn_options(graph.settings)).run()
+def run(graph: KnowledgeGraph) -> KnowledgeGraph:
+    """Serve until stopped; return the graph being served at the end (after reloads), which
+    the caller closes."""
+    server = _Server(graph, gunicorn_options(graph.settings))
+    try:
+        server.run()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    return server.graph

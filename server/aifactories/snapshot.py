@@ -90,7 +90,8 @@ class Snapshot:
 def read_inputs(settings: Settings, paths: tuple[str, ...] | None = None) -> Inputs:
     """Read the data files (given or bundled), the ontology and the shapes, once each."""
     given = paths if paths is not None else settings.data
-    data_paths = collect_files(given or [bundle.data_dir()])
+    cache = Path(settings.cache_dir).resolve()
+    data_paths = [p for p in collect_files(given or [bundle.data_dir()]) if cache not in p.parents]
     ontology_path = bundle.ontology_file().resolve()
     data_paths = [p for p in data_paths if p != ontology_path]
     ontology, *_ = read_files([ontology_path])
@@ -168,6 +169,7 @@ def build(settings: Settings, *, use_cache: bool = True) -> Snapshot:
                 report,
             )
     inferred_graph = ox.NamedNode(settings.graph_iri("inferred"))
+    quads = list(dict.fromkeys(quads))  # a triple stated twice is one triple in the store
     quads.extend(
         ox.Quad(from_rdflib_term(s), from_rdflib_term(p), from_rdflib_term(o), inferred_graph)
         for s, p, o in inferred
