@@ -226,3 +226,25 @@ def test_repeated_query_is_answered_from_the_cache(live_server: LiveServer) -> N
     ]
     assert any(r.headers["X-Cache"] == "hit" for r in hits)
     assert len({r.content for r in hits}) == 1
+
+
+def test_from_restricts_the_default_graph(live_server: LiveServer) -> None:
+    data = "https://w3id.org/aifactories/graph/data"
+    ontology = "https://w3id.org/aifactories/graph/ontology"
+    query = SELECT.replace("WHERE", "FROM <%s> WHERE")
+    from_data = live_server.get("/sparql", params={"query": query % data}, headers={"Accept": JSON})
+    assert _subjects(from_data) == THINGS
+    from_ontology = live_server.get(
+        "/sparql", params={"query": query % ontology}, headers={"Accept": JSON}
+    )
+    assert _subjects(from_ontology) == []
+
+
+def test_from_named_selects_named_graphs(live_server: LiveServer) -> None:
+    query = (
+        "SELECT DISTINCT ?g FROM NAMED <https://w3id.org/aifactories/graph/data> "
+        "WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
+    response = live_server.get("/sparql", params={"query": query}, headers={"Accept": JSON})
+    graphs = [b["g"]["value"] for b in response.json()["results"]["bindings"]]
+    assert graphs == ["https://w3id.org/aifactories/graph/data"]

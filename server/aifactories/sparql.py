@@ -26,7 +26,7 @@ from .errors import BadRequest, ForbiddenQuery, NotAcceptable, PayloadTooLarge, 
 from .negotiation import GRAPH_FORMATS, RESULTS_FORMATS, Format, by_name, choose
 from .prefixes import prefixes, sparql_prologue
 from .queries import example_queries
-from .sparql_check import analyse, with_prefixes
+from .sparql_check import QueryInfo, analyse, with_prefixes
 from .store import Dataset
 from .web import current_graph, current_settings
 
@@ -177,7 +177,8 @@ def endpoint() -> Response:
         request.accept_mimetypes, candidates, _override(protocol.formats, candidates, graph_form)
     )
     kg = current_graph()
-    key = response_key(kg.snapshot.version, info.normalised, protocol.dataset.params(), fmt.name)
+    dataset = _dataset(protocol.dataset, info)
+    key = response_key(kg.snapshot.version, info.normalised, dataset.params(), fmt.name)
     if _not_modified(key):
         return _finish(Response(status=304), key)
     cache = response_cache()
@@ -190,7 +191,7 @@ def endpoint() -> Response:
             info,
             engine_query,
             max_rows=settings.max_rows,
-            dataset=protocol.dataset,
+            dataset=dataset,
             on_overrun=kg.engine.kill_runaway if kg.engine is not None else None,
         )
         headers: tuple[tuple[str, str], ...] = ()
@@ -213,6 +214,20 @@ def endpoint() -> Response:
         response.headers[name] = value
     response.headers[CACHE_HEADER] = "hit" if hit else "miss"
     return _finish(response, key)
+
+
+def _dataset(given: Dataset, info: QueryInfo) -> Dataset:
+    """The protocol's dataset if any, else the query's FROM / FROM NAMED clauses.
+
+    The engine runs with a union default graph, which would otherwise override FROM; passing
+    the query's own dataset explicitly keeps SPARQL's semantics.  Either way the IRIs only
+    select graphs of the local dataset: nothing is ever fetched.
+    """
+    if given.default_graphs or given.named_graphs:
+        return given
+    if info.from_graphs or info.from_named:
+        return Dataset(info.from_graphs, info.from_named)
+    return given
 
 
 def _not_modified(key: str) -> bool:

@@ -50,6 +50,9 @@ class QueryInfo:
     services: tuple[str, ...]
     #: Prefixes the query uses in prefixed names without declaring them.
     undeclared_prefixes: tuple[str, ...] = ()
+    #: The query's own dataset: ``FROM`` and ``FROM NAMED`` graph IRIs.
+    from_graphs: tuple[str, ...] = ()
+    from_named: tuple[str, ...] = ()
 
 
 def tokenize(query: str) -> list[Token]:
@@ -71,6 +74,32 @@ def _prefixes(tokens: list[Token]) -> dict[str, str]:
             if name.kind == "pname" and iri.kind == "iri":
                 prefixes[name.text.split(":", 1)[0]] = iri.text[1:-1]
     return prefixes
+
+
+def _iri(token: Token, prefixes: dict[str, str]) -> str | None:
+    if token.kind == "iri":
+        return token.text[1:-1]
+    if token.kind == "pname":
+        pfx, local = token.text.split(":", 1)
+        if pfx in prefixes:
+            return prefixes[pfx] + local
+    return None
+
+
+def _dataset_clauses(tokens: list[Token]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """IRIs of ``FROM <g>`` and ``FROM NAMED <g>`` (the keyword FROM means nothing else)."""
+    prefixes = _prefixes(tokens)
+    default, named = [], []
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.kind != "word" or tok.text.upper() != "FROM":
+            continue
+        nxt = tokens[i + 1]
+        is_named = nxt.kind == "word" and nxt.text.upper() == "NAMED"
+        target = tokens[i + 2] if is_named and i + 2 < len(tokens) else nxt
+        iri = _iri(target, prefixes)
+        if iri is not None:
+            (named if is_named else default).append(iri)
+    return tuple(default), tuple(named)
 
 
 def _service_targets(tokens: list[Token]) -> list[str]:
@@ -116,11 +145,14 @@ def analyse(query: str, service_allowlist: tuple[str, ...] = ()) -> QueryInfo:
             + ("" if not service_allowlist else " outside its allow-list")
         )
     normalised = " ".join(t.text for t in tokens)
+    from_graphs, from_named = _dataset_clauses(tokens)
     return QueryInfo(
         form=form,
         normalised=normalised,
         services=tuple(services),
         undeclared_prefixes=_undeclared(tokens),
+        from_graphs=from_graphs,
+        from_named=from_named,
     )
 
 
