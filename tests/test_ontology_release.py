@@ -100,3 +100,22 @@ def test_unreleasable_source_is_an_input_error(tmp_path: Path, body: str) -> Non
 def test_unknown_release_format_is_an_input_error() -> None:
     with pytest.raises(InputError):
         build_release().serialize("trig")
+
+
+def test_export_writes_owl_functional_syntax(tmp_path: Path) -> None:
+    pytest.importorskip("pyhornedowl")
+    path = tmp_path / "aifactories.ofn"
+    result = run_cli("export", "--ontology", "--format", "ofn", "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    release = build_release()
+    assert path.read_text(encoding="utf-8").startswith(
+        f"Ontology(<{release.ontology_iri}> <{release.version_iri}>"
+    )
+
+
+def test_functional_syntax_of_the_whole_graph_is_a_one_line_error() -> None:
+    result = run_cli("export", "--format", "ofn")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "aifactories: error: --format ofn (OWL functional syntax) is for the ontology: add --ontology"
+    )

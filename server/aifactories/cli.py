@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the whole graph, or the ontology release")
     export.add_argument(
         "--format",
-        choices=("turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads"),
+        choices=("turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads", "ofn"),
         default="turtle",
     )
     export.add_argument("--inferred", action="store_true", help="include the OWL RL inferred graph")
@@ -186,11 +186,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import exporting, snapshot
 
     settings = _settings(args)
-    fmt = exporting.export_format(args.format)
     if args.ontology:
-        quads = exporting.ontology_quads(settings)
-    else:
-        quads = exporting.graph_quads(snapshot.build(settings), settings, inferred=args.inferred)
+        document = exporting.ontology_document(args.format, settings)
+        if args.output:
+            Path(args.output).write_bytes(document)
+        else:
+            sys.stdout.buffer.write(document)
+            sys.stdout.buffer.flush()
+        return EXIT_OK
+    fmt = exporting.export_format(args.format)
+    quads = exporting.graph_quads(snapshot.build(settings), settings, inferred=args.inferred)
     if args.output:
         with open(args.output, "wb") as out:
             exporting.write(quads, fmt, out, settings)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import IO
 
 import pyoxigraph as ox
 
 from .config import Settings
+from .errors import InputError
 from .negotiation import FORMATS, Format
-from .ontology_release import build_release
+from .ontology_release import FUNCTIONAL, RELEASE_FORMATS, build_release
 from .prefixes import prefixes
 from .snapshot import Snapshot
 
@@ -46,5 +48,20 @@ def write(quads: Iterable[ox.Quad], fmt: Format, output: IO[bytes], settings: Se
     ox.serialize(items, output, format=fmt.rdf, **kwargs)
 
 
+def ontology_document(format_name: str, settings: Settings) -> bytes:
+    """The ontology release as ``export --ontology`` writes it.
+
+    The released forms come from :mod:`.ontology_release` (with the edit source's prefixes);
+    TriG and N-Quads hold the same triples in the default graph.
+    """
+    if format_name in RELEASE_FORMATS:
+        return build_release().serialize(format_name)
+    buffer = io.BytesIO()
+    write(ontology_quads(settings), export_format(format_name), buffer, settings)
+    return buffer.getvalue()
+
+
 def export_format(name: str) -> Format:
+    if name == FUNCTIONAL:
+        raise InputError("--format ofn (OWL functional syntax) is for the ontology: add --ontology")
     return FORMATS[name]
