@@ -160,7 +160,8 @@ def hubs(graph: KnowledgeGraph) -> list[dict[str, Term]]:
              OPTIONAL { ?c rdfs:label ?clfr FILTER(LANG(?clfr) = "fr") } }
   OPTIONAL { ?hub aif:selectedIn ?w . OPTIONAL { ?w aif:waveNumber ?wn }
              OPTIONAL { ?w rdfs:label ?wl FILTER(LANG(?wl) = "en" || LANG(?wl) = "") } }
-  OPTIONAL { ?hub aif:usesSupercomputer ?m . ?m rdfs:label ?ml FILTER(LANG(?ml) = "en" || LANG(?ml) = "") }
+  OPTIONAL { ?hub aif:usesSupercomputer|(aif:computeProvision/aif:providedBy) ?m .
+             ?m rdfs:label ?ml FILTER(LANG(?ml) = "en" || LANG(?ml) = "") }
   OPTIONAL { ?hub aif:focusSector ?s . ?s skos:prefLabel|rdfs:label ?sl FILTER(LANG(?sl) = "en") }
   OPTIONAL { { ?hub geo:lat ?lat0 ; geo:long ?long0 }
              UNION { ?hub aif:locatedIn ?place . ?place geo:lat ?lat0 ; geo:long ?long0 } }

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,8 +32,8 @@ from .ontology_docs import (
     release_file,
     released_versions,
     shapes_doc,
-    version_info,
 )
+from .ontology_release import build_release
 from .prefixes import prefixes
 from .rendering import local_path, resource_view
 from .sitecache import site_cache
@@ -185,22 +186,47 @@ def resource_page(
 # ---- /ontology and /shapes ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file served as RDF: its triples (for the HTML view) and its serialiser."""
+
+    triples: list[ox.Triple]
+    rdf: Callable[[Format], bytes]
+
+
+def ontology_document(path: Path) -> Document:
+    """The ontology release of ``path``: version IRI stamped, the source's prefixes kept."""
+    release = build_release(path)
+    return Document(list(release.triples), lambda fmt: release.serialize(fmt.name))
+
+
+def shapes_document(path: Path) -> Document:
+    triples = parse_turtle(path)
+    return Document(triples, lambda fmt: serialize(triples, fmt, current_settings().base_iri))
+
+
 def _document(
-    path: Path, fmt: Format, served_at: str, html: callable, tag_extra: str = ""
+    path: Path,
+    fmt: Format,
+    served_at: str,
+    load: Callable[[Path], Document],
+    html: Callable[[list[ox.Triple], str], str],
 ) -> Response:
     content = path.read_bytes()
     lang = choose_language(request) if fmt.name == "html" else ""
-    tag = f"{hashlib.sha256(content).hexdigest()[:16]}-{fmt.name}-{lang}{tag_extra}"
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    tag = f"{digest}-{served_at.rsplit('/', 1)[-1]}-{fmt.name}-{lang}"
     cached = not_modified(tag)
     if cached is not None:
         return cached
-    triples = site_cache().get(("parsed", str(path), tag[:16]), lambda: parse_turtle(path))
+    document = site_cache().get(("document", str(path), digest), lambda: load(path))
     if fmt.name == "html":
-        response = Response(html(triples, lang), content_type=fmt.content_type)
+        body = html(document.triples, lang)
     else:
-        response = Response(
-            serialize(triples, fmt, current_settings().base_iri), content_type=fmt.content_type
+        body = site_cache().get(
+            ("document", str(path), digest, fmt.name), lambda: document.rdf(fmt)
         )
+    response = Response(body, content_type=fmt.content_type)
     response.headers["Content-Location"] = f"{served_at}{fmt.suffix}"
     response.headers["Link"] = alternates(served_at)
     return finish(response, tag, "Accept, Accept-Language")
@@ -246,7 +272,7 @@ def _shapes_html(triples: list[ox.Triple], lang: str) -> str:
 @bp.get("/ontology.<ext>")
 def ontology(ext: str | None = None) -> Response:
     fmt = _suffix_or_negotiated(ext)
-    return _document(bundle.ontology_file(), fmt, "/ontology", _ontology_html)
+    return _document(bundle.ontology_file(), fmt, "/ontology", ontology_document, _ontology_html)
 
 
 @bp.get("/ontology/<name>")
@@ -255,13 +281,13 @@ def ontology_version(name: str) -> Response:
     version, fmt = _split_version(name)
     current = bundle.ontology_file()
     current_version = site_cache().get(
-        ("ontology-version", current.stat().st_mtime), lambda: version_info(parse_turtle(current))
+        ("ontology-version", current.stat().st_mtime), lambda: build_release(current).version
     )
     path = current if version == current_version else release_file(version)
     if path is None:
         known = ", ".join(sorted({*released_versions(), current_version or ""} - {""}))
         raise NotFound(f"no ontology version {version!r}; versions served: {known}")
-    return _document(path, fmt, f"/ontology/{version}", _ontology_html, f"-{version}")
+    return _document(path, fmt, f"/ontology/{version}", ontology_document, _ontology_html)
 
 
 @bp.get("/shapes")
@@ -273,7 +299,7 @@ def shapes(ext: str | None = None) -> Response:
         raise NotFound(
             "the SHACL shapes are not published yet: ontology/aifactories.shapes.ttl is missing"
         )
-    return _document(path, fmt, "/shapes", _shapes_html)
+    return _document(path, fmt, "/shapes", shapes_document, _shapes_html)
 
 
 def _suffix_or_negotiated(ext: str | None) -> Format:
