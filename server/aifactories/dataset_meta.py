@@ -82,13 +82,14 @@ def statistics(graph: KnowledgeGraph) -> Statistics:
         f"SELECT ?p (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o }} {asserted} }} "
         "GROUP BY ?p ORDER BY ?p",
     )
-    linksets = []
+    linksets = []  # links between resources; web addresses of documents are not linksets
     for name, prefix, target, exclude in AUTHORITIES:
         unless = f' && !STRSTARTS(STR(?o), "{exclude}")' if exclude else ""
         rows = describe.select(
             graph,
             f"""SELECT ?p (COUNT(*) AS ?n) {{ GRAPH <{data}> {{ ?s ?p ?o }}
-  FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{prefix}"){unless}) }} GROUP BY ?p ORDER BY ?p""",
+  FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{prefix}"){unless}
+         && ?p NOT IN (schema:url, foaf:homepage)) }} GROUP BY ?p ORDER BY ?p""",
         )
         linksets += [(name, r["p"].value, target, int(r["n"].value)) for r in rows]
     countries = describe.select(

@@ -175,7 +175,7 @@ def in_country(graph: KnowledgeGraph, country: str) -> list[dict[str, Term]]:
         graph,
         f"""SELECT ?s (SAMPLE(?t) AS ?type) (SAMPLE(?l) AS ?label) WHERE {{
   ?s aif:country <{country}> .
-  OPTIONAL {{ ?s a ?t . ?t rdfs:isDefinedBy <{graph.settings.ontology_iri}> }}
+  OPTIONAL {{ GRAPH <{graph.settings.graph_iri("data")}> {{ ?s a ?t }} }}
   OPTIONAL {{ ?s rdfs:label ?l FILTER(LANG(?l) = "en" || LANG(?l) = "") }}
 }} GROUP BY ?s ORDER BY ?type ?label""",
     )
