@@ -23,9 +23,13 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".nt": ox.RdfFormat.N_TRIPLES,
     ".trig": ox.RdfFormat.TRIG,
     ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
 }
 
-#: Refused before parsing: entity declarations make "billion laughs" documents possible.
+#: Refused before parsing: entity declarations make "billion laughs" and external-entity (XXE)
+#: documents possible.  The byte check is enough because Oxigraph's RDF/XML parser reads UTF-8
+#: only (a UTF-16 document, where the markers would hide, is refused by the parser itself).
 _HOSTILE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
