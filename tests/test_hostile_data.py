@@ -107,7 +107,7 @@ def test_serve_refuses_billion_laughs(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.rdf"
     bomb.write_text(billion_laughs())
     started = time.monotonic()
-    options = ["--port", str(free_port()), "--data", str(bomb), "--cache-dir", str(tmp_path)]
+    options = ["--port", str(free_port()), "--data", str(bomb), "--cache-dir", str(tmp_path / "c")]
     result = subprocess.run(
         [sys.executable, "-m", "aifactories", "serve", *options],
         capture_output=True,
