@@ -65,12 +65,11 @@ def test_release_is_the_source_with_only_the_version_iri_stamped(
     assert isomorphic(source, released)
 
 
-def test_stamp_replaces_a_stale_version_iri(tmp_path: Path) -> None:
+def test_release_stamps_a_source_without_version_iri(tmp_path: Path) -> None:
     source = tmp_path / "onto.ttl"
     source.write_text(
         "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
-        '<https://example.org/o> a owl:Ontology ; owl:versionInfo "2.3.4" ;\n'
-        "    owl:versionIRI <https://example.org/o/0.0.1> .\n",
+        '<https://example.org/o> a owl:Ontology ; owl:versionInfo "2.3.4" .\n',
         encoding="utf-8",
     )
     release = build_release(source)
@@ -78,6 +77,18 @@ def test_stamp_replaces_a_stale_version_iri(tmp_path: Path) -> None:
     assert list(graph.objects(rdflib.URIRef("https://example.org/o"), rdflib.OWL.versionIRI)) == [
         rdflib.URIRef("https://example.org/o/2.3.4")
     ]
+
+
+def test_stale_version_iri_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "onto.ttl"
+    source.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        '<https://example.org/o> a owl:Ontology ; owl:versionInfo "2.3.4" ;\n'
+        "    owl:versionIRI <https://example.org/o/0.0.1> .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="disagrees with owl:versionInfo"):
+        build_release(source)
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,10 @@
 As in the OBO Ontology Development Kit, ``ontology/aifactories.ttl`` is the only file people
 edit; every released form (Turtle, RDF/XML, JSON-LD, N-Triples, OWL functional syntax) is
 generated from it, so the forms cannot drift apart.  The build stamps ``owl:versionIRI`` from
-``owl:versionInfo`` (``{ontology IRI}/{X.Y.Z}``): the version is written in one place, and a
-release whose version IRI disagrees with its version number cannot be produced.
+``owl:versionInfo`` (``{ontology IRI}/{X.Y.Z}``): the version is written in one place.  A
+hand-written ``owl:versionIRI`` in the source must agree with it, or no release is produced:
+the source is also what ``/ontology`` serves, and a stale version IRI there would contradict
+the release.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def build_release(source: Path | None = None) -> Release:
     """Read the edit source (default: the bundled ontology) and stamp its version IRI.
 
     Raises :class:`InputError` when the file does not declare exactly one ``owl:Ontology`` with
-    an IRI, or exactly one ``owl:versionInfo`` of the form ``X.Y.Z``.
+    an IRI and exactly one ``owl:versionInfo`` of the form ``X.Y.Z``, or when it states an
+    ``owl:versionIRI`` other than the stamped one.
     """
     path = source or bundle.ontology_file()
     (file,) = read_files([path])
@@ -89,6 +92,16 @@ def build_release(source: Path | None = None) -> Release:
     ontology = _ontology_node(triples, path)
     version = _version(triples, ontology, path)
     stamped = ox.Triple(ontology, OWL_VERSION_IRI, ox.NamedNode(f"{ontology.value}/{version}"))
+    stale = [
+        t.object.value
+        for t in triples
+        if t.subject == ontology and t.predicate == OWL_VERSION_IRI and t != stamped
+    ]
+    if stale:
+        raise InputError(
+            f"{path}: owl:versionIRI <{stale[0]}> disagrees with owl:versionInfo {version!r}: "
+            f"write <{stamped.object.value}> or leave owl:versionIRI out (the release stamps it)"
+        )
     return Release(
         ontology_iri=ontology.value,
         version=version,
@@ -131,15 +144,12 @@ def _version(triples: list[ox.Triple], ontology: ox.NamedNode, path: Path) -> st
 def _stamp(
     triples: list[ox.Triple], ontology: ox.NamedNode, stamped: ox.Triple
 ) -> tuple[ox.Triple, ...]:
-    """Replace any hand-written ``owl:versionIRI`` by ``stamped``, in place (or after the type)."""
+    """Put ``stamped`` where the source has its version IRI, or else after ``a owl:Ontology``."""
+    if stamped in triples:
+        return tuple(triples)
     out: list[ox.Triple] = []
     placed = False
     for triple in triples:
-        if triple.subject == ontology and triple.predicate == OWL_VERSION_IRI:
-            if not placed:
-                out.append(stamped)
-                placed = True
-            continue
         out.append(triple)
         if not placed and triple.subject == ontology and triple.object == OWL_ONTOLOGY:
             out.append(stamped)
