@@ -52,6 +52,7 @@ def render_error(
 def init_app(app: Flask) -> None:
     @app.errorhandler(AIFactoriesError)
     def _ours(exc: AIFactoriesError) -> Response:
+        g.error = exc  # for the query log and metrics
         if exc.status >= 500:
             log.warning("request %s: %s", g.get("request_id"), exc.message)
         return render_error(exc.status, exc.title, exc.message, exc.headers)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from . import query as queries
@@ -170,7 +170,7 @@ def endpoint() -> Response:
     protocol = read_protocol_request(settings.max_request_bytes)
     if protocol.query is None:
         return service_description(protocol.formats)
-    info = analyse(protocol.query, settings.service_allowlist)
+    info = g.query_info = analyse(protocol.query, settings.service_allowlist)
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     candidates = GRAPH_FORMATS if graph_form else RESULTS_FORMATS
     fmt = choose(
@@ -194,6 +194,7 @@ def endpoint() -> Response:
             dataset=dataset,
             on_overrun=kg.engine.kill_runaway if kg.engine is not None else None,
         )
+        g.query_rows = result.rows
         headers: tuple[tuple[str, str], ...] = ()
         if result.truncated:
             headers = (

@@ -32,7 +32,7 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
         app.config["TESTING"] = True
     app.extensions[EXTENSION] = graph
 
-    from . import catalog, pages, queries, resources, sitecache, sparql
+    from . import catalog, observability, pages, queries, resources, sitecache, sparql
 
     sitecache.init_app(app)
     app.register_blueprint(pages.bp)
@@ -41,6 +41,7 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
     http_errors.init_app(app)
+    observability.init_app(app)
     app.before_request(_request_id)
     app.after_request(_common_headers)
     logging.getLogger("aifactories").setLevel(logging.INFO)

@@ -1,0 +1,241 @@
+"""What operators see: one structured JSON log line per SPARQL query and Prometheus metrics.
+
+The log line (logger ``aifactories.query``) carries the request id, a SHA-256 of the normalised
+query (the same text that keys the response cache, so a repeated query has one hash whatever
+its comments and spacing), duration, rows, truncation, cache, status and client.  It never
+carries the query text: the hash is enough to correlate, and logs are not a data leak.
+
+Metrics use ``prometheus_client``.  ``aifactories serve`` runs several gunicorn workers, each
+with its own memory, so in production the counters live in ``prometheus_client``'s
+multi-process files (``PROMETHEUS_MULTIPROC_DIR``, one folder per server under the cache
+folder, set up by the master before it forks) and ``/metrics`` sums every worker, dead ones
+included (their counts happened).  The gauges (engine up, triples, data version) are computed
+when scraped.  In-process apps (tests) keep per-app counters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from .errors import QueryTimeout
+from .web import current_graph
+
+log = logging.getLogger("aifactories.query")
+bp = Blueprint("observability", __name__)
+
+EXTENSION = "aifactories.metrics"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: The pid of the process that set :data:`MULTIPROC_ENV` up (a child must not reuse its
+#: parent's folder as its own: a test run starting servers would mix their counters).
+OWNER_ENV = "AIFACTORIES_METRICS_OWNER"
+SPARQL_ENDPOINT = "sparql.endpoint"
+#: Query durations: from cache hits (sub-millisecond) to the default 10 s timeout.
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def query_hash(normalised: str) -> str:
+    """The log's query identifier: SHA-256 of the normalised query text."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _multiprocess_dir(app: Flask) -> Path | None:
+    """The metrics folder shared by this server's workers, or None for per-process counters.
+
+    ``prometheus_client`` chooses file-backed values when it is first imported, so the folder
+    is set up before that import, in the process that will fork the workers.
+    """
+    if app.testing:
+        return None
+    current = os.environ.get(MULTIPROC_ENV)
+    if current and os.environ.get(OWNER_ENV) == str(os.getpid()):
+        return Path(current)  # a reload in the same master: keep counting
+    if "prometheus_client" in sys.modules:
+        return None
+    root = Path(app.extensions["aifactories"].settings.cache_dir) / "metrics"
+    _forget_dead_servers(root)
+    folder = root / f"server-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    os.environ[OWNER_ENV] = str(os.getpid())
+    return folder
+
+
+def _forget_dead_servers(root: Path) -> None:
+    """Remove the folders of servers that are gone (their pid no longer runs)."""
+    if not root.is_dir():
+        return
+    for folder in root.glob("server-*"):
+        try:
+            os.kill(int(folder.name.removeprefix("server-")), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
+
+
+class Metrics:
+    """The app's metric families and the registry ``/metrics`` exposes."""
+
+    def __init__(self, multiprocess_dir: Path | None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        self.registry = CollectorRegistry(auto_describe=True)
+        # In multi-process mode values live in files and the collector reads them all.
+        own = None if multiprocess_dir else self.registry
+        if multiprocess_dir:
+            MultiProcessCollector(self.registry, path=str(multiprocess_dir))
+        self.requests = Counter(
+            "aifactories_http_requests",
+            "HTTP requests by route pattern, method and status.",
+            ["route", "method", "status"],
+            registry=own,
+        )
+        self.query_duration = Histogram(
+            "aifactories_query_duration_seconds",
+            "Time to answer a SPARQL query (cache hits included), by query form.",
+            ["form"],
+            buckets=DURATION_BUCKETS,
+            registry=own,
+        )
+        self.timeouts = Counter(
+            "aifactories_query_timeouts", "Queries stopped by the query timeout.", registry=own
+        )
+        self.truncations = Counter(
+            "aifactories_query_truncations", "Results cut at max_rows.", registry=own
+        )
+        self.cache = Counter(
+            "aifactories_query_cache",
+            "SPARQL responses from the response cache (hit) or the engine (miss).",
+            ["result"],
+            registry=own,
+        )
+        self.registry.register(_GraphCollector())
+
+
+class _GraphCollector:
+    """Gauges read at scrape time from the graph the scraping request's app serves."""
+
+    def describe(self) -> Iterable[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+
+        graph = current_graph()
+        snap = graph.snapshot
+        up = GaugeMetricFamily("aifactories_engine_up", "1 if the query engine answers.")
+        up.add_metric([], 1.0 if graph.ping() else 0.0)
+        yield up
+        yield GaugeMetricFamily(
+            "aifactories_data_triples", "Triples served (all graphs).", value=snap.triples
+        )
+        yield GaugeMetricFamily(
+            "aifactories_data_load_seconds",
+            "Time the served graph took to become ready.",
+            value=graph.ready_seconds,
+        )
+        failed = GaugeMetricFamily(
+            "aifactories_reload_failed", "1 if the last reload was refused (see /readyz)."
+        )
+        failed.add_metric([], 1.0 if graph.reload_error else 0.0)
+        yield failed
+        info = InfoMetricFamily("aifactories_data", "The data version being served.")
+        info.add_metric([], {"version": snap.version, "built_at": snap.built_at})
+        yield info
+
+
+def metrics() -> Metrics:
+    return current_app.extensions[EXTENSION]
+
+
+@bp.get("/metrics")
+def exposition() -> Response:
+    """The Prometheus text exposition format (version 0.0.4)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    body = generate_latest(metrics().registry)
+    response = Response(body, content_type=CONTENT_TYPE_LATEST)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+
+
+def _record(response: Response) -> Response:
+    """Count every request; for SPARQL queries, time them and write the log line."""
+    found = metrics()
+    route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+    found.requests.labels(route, request.method, str(response.status_code)).inc()
+    if request.endpoint != SPARQL_ENDPOINT:
+        return response
+    info = g.get("query_info")
+    error = g.get("error")
+    if info is None and response.status_code < 400:
+        return response  # the service description, not a query
+    duration = time.perf_counter() - g.get("started", time.perf_counter())
+    truncated = response.headers.get("X-SPARQL-Truncated", "").startswith("true")
+    cache = response.headers.get("X-Cache") or (
+        "revalidated" if response.status_code == 304 else None
+    )
+    if info is not None and response.status_code < 400:
+        found.query_duration.labels(info.form).observe(duration)
+    if isinstance(error, QueryTimeout):
+        found.timeouts.inc()
+    if truncated:
+        found.truncations.inc()
+    if cache in ("hit", "miss"):
+        found.cache.labels(cache).inc()
+    log.info(
+        json.dumps(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "event": "query",
+                "requestId": g.get("request_id"),
+                "queryHash": query_hash(info.normalised) if info is not None else None,
+                "form": info.form if info is not None else None,
+                "status": response.status_code,
+                "durationMs": round(duration * 1000, 3),
+                "rows": g.get("query_rows"),
+                "truncated": truncated,
+                "cache": cache,
+                "error": error.title if error is not None else None,
+                "client": request.remote_addr,
+            },
+            separators=(",", ":"),
+        )
+    )
+    return response
+
+
+def _log_json_lines() -> None:
+    """Query lines go to stderr as bare JSON (one object per line), not behind a log prefix."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def init_app(app: Flask) -> None:
+    _log_json_lines()
+    app.extensions[EXTENSION] = Metrics(_multiprocess_dir(app))
+    app.register_blueprint(bp)
+    app.before_request(_start)
+    app.after_request(_record)
