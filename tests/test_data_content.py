@@ -114,7 +114,9 @@ def test_no_ai_gigafactory_is_selected(data: rdflib.Graph) -> None:
 
 
 def test_every_numbered_source_of_the_fact_sheet_is_present(data: rdflib.Graph) -> None:
-    missing = [n for n in range(1, 199) if (URIRef(f"{ID}source/s{n}"), RDF.type, AIF.Source) not in data]
+    missing = [
+        n for n in range(1, 199) if (URIRef(f"{ID}source/s{n}"), RDF.type, AIF.Source) not in data
+    ]
     assert missing == []
 
 
@@ -122,12 +124,20 @@ def test_every_numbered_source_of_the_fact_sheet_is_present(data: rdflib.Graph) 
 
 
 def test_every_data_subject_has_a_source(data: rdflib.Graph) -> None:
-    unsourced = sorted(str(s) for s in set(data.subjects()) if (s, DCTERMS_SOURCE, None) not in data)
+    unsourced = sorted(
+        str(s) for s in set(data.subjects()) if (s, DCTERMS_SOURCE, None) not in data
+    )
     assert unsourced == []
 
 
 def test_sources_are_source_resources(data: rdflib.Graph) -> None:
-    not_sources = sorted({str(o) for o in data.objects(None, DCTERMS_SOURCE) if (o, RDF.type, AIF.Source) not in data})
+    not_sources = sorted(
+        {
+            str(o)
+            for o in data.objects(None, DCTERMS_SOURCE)
+            if (o, RDF.type, AIF.Source) not in data
+        }
+    )
     assert not_sources == []
 
 
@@ -150,8 +160,15 @@ def test_references_to_instances_resolve(data: rdflib.Graph) -> None:
     assert sorted(str(o) for o in objects - subjects) == []
 
 
-def test_data_uses_only_terms_the_ontology_defines(data: rdflib.Graph, ontology: rdflib.Graph) -> None:
-    used = {t for triple in data for t in triple if isinstance(t, URIRef) and str(t).startswith(str(AIF))}
+def test_data_uses_only_terms_the_ontology_defines(
+    data: rdflib.Graph, ontology: rdflib.Graph
+) -> None:
+    used = {
+        t
+        for triple in data
+        for t in triple
+        if isinstance(t, URIRef) and str(t).startswith(str(AIF))
+    }
     defined = {s for s in ontology.subjects() if isinstance(s, URIRef)}
     assert sorted(str(t) for t in used - defined) == []
 
@@ -174,9 +191,15 @@ def test_labels_in_english_and_french(data: rdflib.Graph, cls: str) -> None:
 
 
 def test_sectors_have_english_and_french_labels(data: rdflib.Graph) -> None:
-    sectors = [s for s in data.subjects(RDF.type, rdflib.SKOS.Concept) if str(s).startswith(f"{ID}sector/")]
+    sectors = [
+        s for s in data.subjects(RDF.type, rdflib.SKOS.Concept) if str(s).startswith(f"{ID}sector/")
+    ]
     assert len(sectors) > 20
-    assert [str(s) for s in sectors if {"en", "fr"} - {lb.language for lb in data.objects(s, RDFS_LABEL)}] == []
+    assert [
+        str(s)
+        for s in sectors
+        if {"en", "fr"} - {lb.language for lb in data.objects(s, RDFS_LABEL)}
+    ] == []
 
 
 def test_wikidata_ids_appear_only_on_countries(data: rdflib.Graph) -> None:
@@ -187,7 +210,11 @@ def test_wikidata_ids_appear_only_on_countries(data: rdflib.Graph) -> None:
 
 def test_greece_links_to_the_grc_authority_concept(data: rdflib.Graph) -> None:
     greece = URIRef(f"{ID}country/gr")
-    assert (greece, AIF.euAuthorityCountry, URIRef("http://publications.europa.eu/resource/authority/country/GRC")) in data
+    assert (
+        greece,
+        AIF.euAuthorityCountry,
+        URIRef("http://publications.europa.eu/resource/authority/country/GRC"),
+    ) in data
 
 
 def test_conflicting_it4lia_totals_are_both_kept_and_flagged(data: rdflib.Graph) -> None:
@@ -201,13 +228,19 @@ def test_conflicting_it4lia_totals_are_both_kept_and_flagged(data: rdflib.Graph)
 
 
 def test_conflicts_are_declared_both_ways(data: rdflib.Graph) -> None:
-    one_way = [(a, b) for a, b in data.subject_objects(AIF.conflictsWith) if (b, AIF.conflictsWith, a) not in data]
+    one_way = [
+        (a, b)
+        for a, b in data.subject_objects(AIF.conflictsWith)
+        if (b, AIF.conflictsWith, a) not in data
+    ]
     assert one_way == []
 
 
 def test_every_factory_has_a_wave_country_coordinator_and_machine(data: rdflib.Graph) -> None:
     for prop in (AIF.selectedIn, AIF.country, AIF.coordinator, AIF.computeProvision):
-        lacking = [str(f) for f in data.subjects(RDF.type, AIF.AIFactory) if (f, prop, None) not in data]
+        lacking = [
+            str(f) for f in data.subjects(RDF.type, AIF.AIFactory) if (f, prop, None) not in data
+        ]
         assert lacking == [], prop
 
 
@@ -229,7 +262,11 @@ def test_owl_rl_closure_is_consistent() -> None:
     assert list(graph.subjects(RDF.type, OWL.Nothing)) == []
     assert [str(m) for m in graph.objects(None, OWLRL_ERROR)] == []
     # the property chain derives "uses supercomputer" from the compute provision nodes
-    assert (URIRef(f"{ID}factory/jaif"), AIF.usesSupercomputer, URIRef(f"{ID}supercomputer/jupiter")) in graph
+    assert (
+        URIRef(f"{ID}factory/jaif"),
+        AIF.usesSupercomputer,
+        URIRef(f"{ID}supercomputer/jupiter"),
+    ) in graph
 
 
 # --- example queries ----------------------------------------------------------------------------
@@ -266,7 +303,11 @@ def test_query_factories_per_wave(store: ox.Store) -> None:
 
 def test_query_countries_with_two_factories(store: ox.Store) -> None:
     rows = run_query(store, "03-countries-with-two-factories")
-    assert [(r["countryName"], int(r["factories"])) for r in rows] == [("Germany", 2), ("Poland", 2), ("Spain", 2)]
+    assert [(r["countryName"], int(r["factories"])) for r in rows] == [
+        ("Germany", 2),
+        ("Poland", 2),
+        ("Spain", 2),
+    ]
 
 
 def test_query_factories_by_sector(store: ox.Store) -> None:
@@ -277,32 +318,48 @@ def test_query_factories_by_sector(store: ox.Store) -> None:
 def test_query_machines_by_performance(store: ox.Store) -> None:
     rows = run_query(store, "05-machines-by-performance")
     assert [r["name"] for r in rows[:3]] == ["JUPITER", "LUMI", "Leonardo"]
-    assert (Decimal(rows[0]["rmax"]), int(rows[0]["edition"]), int(rows[0]["rank"])) == (Decimal(1000), 66, 4)
+    assert (Decimal(rows[0]["rmax"]), int(rows[0]["edition"]), int(rows[0]["rank"])) == (
+        Decimal(1000),
+        66,
+        4,
+    )
 
 
 def test_query_top500_history(store: ox.Store) -> None:
     rows = run_query(store, "06-top500-history")
     assert len(rows) == 16
-    jupiter = [(int(r["edition"]), int(r["rank"])) for r in rows if r["listedAs"] == "JUPITER Booster"]
+    jupiter = [
+        (int(r["edition"]), int(r["rank"])) for r in rows if r["listedAs"] == "JUPITER Booster"
+    ]
     assert jupiter == [(65, 4), (66, 4), (67, 5)]
 
 
 def test_query_funding_by_wave_shows_both_uncertain_it4lia_totals(store: ox.Store) -> None:
     rows = run_query(store, "07-funding-by-wave")
-    it4lia = {Decimal(r["amount"]) for r in rows if r["factoryName"] == "IT4LIA AI Factory" and r["uncertain"] == "true"}
+    it4lia = {
+        Decimal(r["amount"])
+        for r in rows
+        if r["factoryName"] == "IT4LIA AI Factory" and r["uncertain"] == "true"
+    }
     assert it4lia == {Decimal("430000000"), Decimal("420000000")}
     assert {r["factoryName"] for r in rows if r["amount"] is None and r["minAmount"] is None} == {
-        "AI2F – AI Factory France", "MIMER – The Swedish AI Innovation Factory", "RO AI Factory",
+        "AI2F – AI Factory France",
+        "MIMER – The Swedish AI Innovation Factory",
+        "RO AI Factory",
         "PIAST AI Factory",
     }
 
 
 def test_query_wave_investment(store: ox.Store) -> None:
     rows = run_query(store, "08-wave-investment")
-    figures = [(r["amount"] and Decimal(r["amount"]), r["atLeast"] and Decimal(r["atLeast"])) for r in rows]
+    figures = [
+        (r["amount"] and Decimal(r["amount"]), r["atLeast"] and Decimal(r["atLeast"])) for r in rows
+    ]
     assert figures == [
-        (Decimal("1500000000"), None), (Decimal("485000000"), None),
-        (None, Decimal("500000000")), (Decimal("55000000"), None),
+        (Decimal("1500000000"), None),
+        (Decimal("485000000"), None),
+        (None, Decimal("500000000")),
+        (Decimal("55000000"), None),
     ]
 
 
@@ -343,18 +400,24 @@ def test_query_machine_roles(store: ox.Store) -> None:
     assert [(r["factoryName"], r["machineName"]) for r in rows if r["role"] == "upgrade"] == [
         ("BSC AI Factory", "MareNostrum 5")
     ]
-    assert [(r["factoryName"], r["machineName"]) for r in rows if r["role"] == "interim access"] == [
-        ("AI:AT – AI Factory Austria", "Leonardo")
-    ]
+    assert [
+        (r["factoryName"], r["machineName"]) for r in rows if r["role"] == "interim access"
+    ] == [("AI:AT – AI Factory Austria", "Leonardo")]
 
 
 def test_query_uncertain_facts(store: ox.Store) -> None:
     resources = {r["resource"] for r in run_query(store, "14-uncertain-facts")}
-    assert {f"{ID}wave/ai-factories-2", f"{ID}country/ch", f"{ID}funding/it4lia-total-420"} <= resources
+    assert {
+        f"{ID}wave/ai-factories-2",
+        f"{ID}country/ch",
+        f"{ID}funding/it4lia-total-420",
+    } <= resources
 
 
 def test_query_sources_by_reliability(store: ox.Store) -> None:
-    rows = {r["reliability"]: int(r["sources"]) for r in run_query(store, "15-sources-by-reliability")}
+    rows = {
+        r["reliability"]: int(r["sources"]) for r in run_query(store, "15-sources-by-reliability")
+    }
     assert sum(rows.values()) == 203
     assert rows["low"] == 8
 
@@ -362,7 +425,8 @@ def test_query_sources_by_reliability(store: ox.Store) -> None:
 def test_query_factory_map(store: ox.Store) -> None:
     rows = run_query(store, "16-factory-map")
     assert len(rows) == EXPECTED_FACTORIES
-    assert [r["factoryName"] for r in rows if r["lat"] is None] == ["AI2F – AI Factory France"]
+    assert len({r["factoryName"] for r in rows}) == EXPECTED_FACTORIES
+    assert [r["cityName"] for r in rows if r["factoryName"] == "AI2F – AI Factory France"] == ["Bruyères-le-Châtel"]
 
 
 def test_query_who_pays(store: ox.Store) -> None:
@@ -379,4 +443,7 @@ def test_query_ai_gigafactories(store: ox.Store) -> None:
 def test_query_consortium_size(store: ox.Store) -> None:
     rows = run_query(store, "19-consortium-size")
     factories = [r for r in rows if r["kind"] == str(AIF.AIFactory)]
-    assert (factories[0]["hubName"], int(factories[0]["members"])) == ("AI:AT – AI Factory Austria", 13)
+    assert (factories[0]["hubName"], int(factories[0]["members"])) == (
+        "AI:AT – AI Factory Austria",
+        13,
+    )
