@@ -343,8 +343,8 @@ def test_query_funding_by_wave_shows_both_uncertain_it4lia_totals(store: ox.Stor
     }
     assert it4lia == {Decimal("430000000"), Decimal("420000000")}
     assert {r["factoryName"] for r in rows if r["amount"] is None and r["minAmount"] is None} == {
-        "AI2F – AI Factory France",
-        "MIMER – The Swedish AI Innovation Factory",
+        "AI2F \u2013 AI Factory France",
+        "MIMER \u2013 The Swedish AI Innovation Factory",
         "RO AI Factory",
         "PIAST AI Factory",
     }
@@ -371,7 +371,7 @@ def test_query_antennas_and_factories(store: ox.Store) -> None:
         if r["factoryName"]:
             per_factory[r["factoryName"]] = per_factory.get(r["factoryName"], 0) + 1
     assert per_factory["LUMI AI Factory"] == 4
-    assert per_factory["Pharos – The Greek AI Factory for Accelerating AI Innovation"] == 4
+    assert per_factory["Pharos \u2013 The Greek AI Factory for Accelerating AI Innovation"] == 4
     assert [r["factoryName"] for r in rows if r["countryName"] == "Slovakia"] == [None]
     assert [r["uncertain"] for r in rows if r["countryName"] == "Ireland"] == ["true"]
 
@@ -402,7 +402,7 @@ def test_query_machine_roles(store: ox.Store) -> None:
     ]
     assert [
         (r["factoryName"], r["machineName"]) for r in rows if r["role"] == "interim access"
-    ] == [("AI:AT – AI Factory Austria", "Leonardo")]
+    ] == [("AI:AT \u2013 AI Factory Austria", "Leonardo")]
 
 
 def test_query_uncertain_facts(store: ox.Store) -> None:
@@ -426,7 +426,9 @@ def test_query_factory_map(store: ox.Store) -> None:
     rows = run_query(store, "16-factory-map")
     assert len(rows) == EXPECTED_FACTORIES
     assert len({r["factoryName"] for r in rows}) == EXPECTED_FACTORIES
-    assert [r["cityName"] for r in rows if r["factoryName"] == "AI2F – AI Factory France"] == ["Bruyères-le-Châtel"]
+    assert [r["cityName"] for r in rows if r["factoryName"] == "AI2F \u2013 AI Factory France"] == [
+        "Bruyères-le-Châtel"
+    ]
 
 
 def test_query_who_pays(store: ox.Store) -> None:
@@ -444,6 +446,22 @@ def test_query_consortium_size(store: ox.Store) -> None:
     rows = run_query(store, "19-consortium-size")
     factories = [r for r in rows if r["kind"] == str(AIF.AIFactory)]
     assert (factories[0]["hubName"], int(factories[0]["members"])) == (
-        "AI:AT – AI Factory Austria",
+        "AI:AT \u2013 AI Factory Austria",
         13,
     )
+
+
+def test_query_experimental_platforms(store: ox.Store) -> None:
+    rows = run_query(store, "20-experimental-platforms")
+    assert [(r["factoryName"], int(r["waveNumber"])) for r in rows] == [
+        ("BSC AI Factory", 1),
+        ("LUMI AI Factory", 1),
+        ("JAIF \u2013 JUPITER AI Factory", 2),
+        ("1HealthAI \u2013 European One-Health AI Factory", 3),
+    ]
+
+
+def test_query_sources_of_a_factory(store: ox.Store) -> None:
+    rows = run_query(store, "21-sources-of-a-factory")
+    assert [r["notation"] for r in rows] == ["S3", "S30", "S31", "S34", "S35", "S85", "S167"]
+    assert [r["notation"] for r in rows if r["reliability"] == "low"] == ["S167"]
