@@ -48,6 +48,9 @@ class Settings:
     service_allowlist: tuple[str, ...] = ()
     cache_dir: str = field(default_factory=_default_cache_dir)
     response_cache_entries: int = 2_048
+    #: Per-client limits on /sparql (0: off): queries running at once, query seconds a minute.
+    client_max_concurrent_queries: int = 0
+    client_query_seconds_per_minute: float = 0.0
     #: Skip SHACL/OWL RL on start-up (never the default; for benchmarks of raw loading).
     skip_validation: bool = False
 

@@ -32,7 +32,7 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
         app.config["TESTING"] = True
     app.extensions[EXTENSION] = graph
 
-    from . import catalog, observability, pages, queries, resources, sitecache, sparql
+    from . import catalog, limits, observability, pages, queries, resources, sitecache, sparql
 
     sitecache.init_app(app)
     app.register_blueprint(pages.bp)
@@ -44,6 +44,7 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
     observability.init_app(app)
     app.before_request(_request_id)
     app.after_request(_common_headers)
+    limits.init_app(app)  # after _request_id: a refusal carries the request id
     logging.getLogger("aifactories").setLevel(logging.INFO)
     return app
 
