@@ -22,6 +22,8 @@ class CachedResponse:
     body: bytes
     content_type: str
     headers: tuple[tuple[str, str], ...] = ()
+    #: The response's ETag (its normalised :func:`response_key`, unquoted).
+    etag: str = ""
 
 
 def response_key(
