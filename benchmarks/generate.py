@@ -23,7 +23,7 @@ from typing import TextIO
 
 BASE = "https://w3id.org/aifactories/"
 #: Bumped whenever the output changes, so cached files made by an older generator are rebuilt.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "3"
 
 PREFIXES = {
     "aif": BASE + "ontology#",
@@ -146,6 +146,7 @@ def _concepts(w: _Writer) -> None:
             [
                 ("a", "skos:ConceptScheme"),
                 *_labelled(f"{scheme} scheme", f"schéma {scheme}", source),
+                *[("skos:hasTopConcept", f"{scheme}:{concept}") for concept in concepts],
             ],
         )
         for concept in concepts:
@@ -154,6 +155,7 @@ def _concepts(w: _Writer) -> None:
                 [
                     ("a", "skos:Concept"),
                     ("skos:inScheme", scheme_iri),
+                    ("skos:topConceptOf", scheme_iri),
                     ("skos:prefLabel", _literal(concept.replace("-", " ")) + "@en"),
                     ("skos:notation", _literal(concept)),
                     *_labelled(
@@ -182,6 +184,7 @@ def _pools(w: _Writer, rng: random.Random, clusters: int) -> _Pools:
         )
     countries = [f"country:c{i:02d}" for i in range(COUNTRIES)]
     for i, country in enumerate(countries):
+        alpha3 = f"X{chr(65 + i // 26)}{chr(65 + i % 26)}"
         w.block(
             country,
             [
@@ -189,7 +192,11 @@ def _pools(w: _Writer, rng: random.Random, clusters: int) -> _Pools:
                 ("a", "aif:EUMemberState" if i < 27 else "aif:EuroHPCParticipatingState"),
                 *_labelled(f"Country {i}", f"Pays {i}", rng.choice(sources)),
                 ("aif:iso3166Alpha2", _literal(f"{chr(65 + i // 26)}{chr(65 + i % 26)}")),
-                ("aif:iso3166Alpha3", _literal(f"X{chr(65 + i // 26)}{chr(65 + i % 26)}")),
+                ("aif:iso3166Alpha3", _literal(alpha3)),
+                (
+                    "aif:euAuthorityCountry",
+                    f"<http://publications.europa.eu/resource/authority/country/{alpha3}>",
+                ),
                 ("aif:wikidataId", _literal(f"Q{1000 + i}")),
             ],
         )
@@ -232,11 +239,14 @@ def _pools(w: _Writer, rng: random.Random, clusters: int) -> _Pools:
 
 def _cluster(w: _Writer, rng: random.Random, pools: _Pools, i: int) -> None:
     """One hub with its host organisation, supercomputer, provision, figures and site."""
-    src = rng.choice(pools.sources)
+    src_index = rng.randrange(len(pools.sources))
+    src = pools.sources[src_index]
+    # A second, different source for the hub (a duplicate triple would skew the counts).
+    second_src = pools.sources[(src_index + 1) % len(pools.sources)]
     city_index = rng.randrange(len(pools.cities))
     city = pools.cities[city_index]
     country = pools.countries[city_index % COUNTRIES]
-    antenna = i % 5 in (3, 4) and i >= 5
+    antenna = i % 5 in (3, 4)  # factory-0 always exists to be linked to
     kind = "antenna" if antenna else "factory"
     hub = f"{kind}:{kind}-{i}"
     org = f"organisation:host-{i}"
@@ -278,7 +288,7 @@ def _cluster(w: _Writer, rng: random.Random, pools: _Pools, i: int) -> None:
         ("aif:selectedIn", pools.waves[-1] if antenna else rng.choice(pools.waves[:-1])),
         ("aif:status", f"status:{status}"),
         ("foaf:homepage", f"<https://example.org/hub/{i}>"),
-        ("dcterms:source", rng.choice(pools.sources)),
+        ("dcterms:source", second_src),
     ]
     hub_pairs += [
         ("aif:focusSector", f"sector:{s}") for s in rng.sample(SCHEMES["sector"], rng.randint(2, 4))

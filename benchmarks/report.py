@@ -49,6 +49,7 @@ def machine() -> dict[str, Any]:
         "packages": versions,
         "peer_packages": peer_versions(),
         "wrk": (wrk.stdout or wrk.stderr).split("[")[0].strip(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -107,11 +108,12 @@ def scale_table(scale: list[dict[str, Any]]) -> str:
     for r in scale:
         ours = r["ours"]
         cold = ours["cold"]
-        cold_text = (
-            _fmt(cold["ready_s"])
-            if cold["ready_s"] is not None
-            else f"not ready at {cold['capped_at_s']:g} s ({_fmt(cold.get('rss_mb'))} MB)"
-        )
+        if cold["ready_s"] is not None:
+            cold_text = _fmt(cold["ready_s"])
+        elif "refused" in cold:
+            cold_text = "refused: data does not conform"
+        else:
+            cold_text = f"not ready at {cold['capped_at_s']:g} s ({_fmt(cold.get('rss_mb'))} MB)"
         skip = ours.get("cold_skip_validation", {})
         warm = ours.get("warm", {})
         lines.append(

@@ -165,6 +165,10 @@ def ours_start(
     server = launch_ours([path], cache, logs, env)
     try:
         wait_ready(server, cap)
+    except BenchmarkError:  # it refused the data (e.g. the shapes changed): say why, go on
+        lines = [ln for ln in server.log_tail(2000).splitlines() if ln.strip()]
+        server.stop()
+        return None, {"ready_s": None, "refused": lines[-1] if lines else "exited"}
     except TimeoutError:
         memory = server.memory()
         info = {

@@ -50,10 +50,12 @@ def snapshot_file(server: Server, cache_dir: Path) -> tuple[Path, dict[str, Any]
     return path, ready
 
 
-def page_subjects(server: Server, limit: int = MAX_PAGE_SUBJECTS) -> list[str]:
-    """Resources under ``{base}id/`` with a type: what the pages and unique queries vary over."""
+def page_subjects(
+    server: Server, limit: int = MAX_PAGE_SUBJECTS, base: str = BASE_IRI + "id/"
+) -> list[str]:
+    """Typed resources under ``base``: what the pages and the unique queries vary over."""
     query = (
-        f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), '{BASE_IRI}id/')) }} "
+        f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), '{base}')) }} "
         f"ORDER BY ?s LIMIT {limit}"
     )
     status, body = http_get(
