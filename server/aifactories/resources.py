@@ -36,7 +36,7 @@ from .ontology_docs import (
 from .ontology_release import build_release
 from .prefixes import prefixes
 from .rendering import local_path, resource_view
-from .sitecache import site_cache
+from .sitecache import descriptions, site_cache
 from .web import current_graph, current_settings
 
 bp = Blueprint("resources", __name__)
@@ -123,7 +123,8 @@ def resource(kind: str, name: str) -> Response:
     graph = current_graph()
     path = f"/id/{kind}/{slug}"
     iri = graph.settings.base_iri + path[1:]
-    if not describe.exists(graph, iri):
+    version = graph.snapshot.version
+    if not descriptions().get((version, iri, "exists"), lambda: describe.exists(graph, iri)):
         raise NotFound(f"no resource {iri} in the knowledge graph")
     if fmt is None:
         chosen = negotiate()
@@ -137,7 +138,7 @@ def resource(kind: str, name: str) -> Response:
     cached = not_modified(tag)
     if cached is not None:
         return cached
-    triples = describe.describe(graph, iri)
+    triples = descriptions().get((version, iri), lambda: describe.describe(graph, iri))
     if fmt.name == "html":
         body = resource_page(graph, iri, kind, triples, lang, path)
         response = Response(body, content_type=fmt.content_type)

@@ -14,7 +14,10 @@ from typing import Any, TypeVar
 from flask import Flask, current_app
 
 EXTENSION = "aifactories.site"
+DESCRIPTIONS = "aifactories.descriptions"
 MAX_ENTRIES = 64
+#: Resource descriptions kept per process (a few kB each; the graph has about a thousand IRIs).
+MAX_DESCRIPTIONS = 2_048
 T = TypeVar("T")
 
 
@@ -41,7 +44,14 @@ class SiteCache:
 
 def init_app(app: Flask) -> None:
     app.extensions.setdefault(EXTENSION, SiteCache())
+    app.extensions.setdefault(DESCRIPTIONS, SiteCache(MAX_DESCRIPTIONS))
 
 
 def site_cache() -> SiteCache:
+    """Things computed once per data version: statistics, labels, documents."""
     return current_app.extensions[EXTENSION]
+
+
+def descriptions() -> SiteCache:
+    """Resource descriptions per (data version, IRI): every format of a page from one query."""
+    return current_app.extensions[DESCRIPTIONS]
