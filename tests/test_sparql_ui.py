@@ -85,3 +85,15 @@ def test_examples_are_read_from_their_headers(tmp_path: Path) -> None:
 def test_no_examples_is_not_an_error(tmp_path: Path) -> None:
     assert example_queries(tmp_path) == []
     assert example_queries(tmp_path / "missing") == []
+
+
+def test_minted_javascript_iris_are_not_links(live_server: LiveServer) -> None:
+    html = _page(live_server, query='SELECT (IRI("javascript:alert(1)") AS ?x) WHERE {}').text
+    assert 'href="javascript:' not in html
+    assert "javascript:alert(1)" in html
+
+
+def test_ui_pages_forbid_foreign_scripts(live_server: LiveServer) -> None:
+    policy = _page(live_server).headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src" not in policy or "'unsafe-inline'" not in policy.split("script-src")[1]

@@ -38,6 +38,10 @@ UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"
 CACHE_EXTENSION = "aifactories.response_cache"
 CACHE_CONTROL = "public, max-age=300"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 #: Says whether the per-process response cache answered (for operators and tests).
 CACHE_HEADER = "X-Cache"
 SD_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
@@ -58,13 +62,17 @@ def _make_cache(state) -> None:  # type: ignore[no-untyped-def]
     app.extensions[CACHE_EXTENSION] = ResponseCache(size)
 
 
-@bp.app_template_filter("local_href")
-def local_href(iri: str, base_iri: str) -> str:
-    """Our own IRIs link to this server's pages (they work before w3id.org redirects do)."""
-    return "/" + iri[len(base_iri) :] if iri.startswith(base_iri) else iri
+@bp.app_template_filter("sparql_href")
+def sparql_href(iri: str, base_iri: str) -> str | None:
+    """Where a result IRI links: our own IRIs to this server's pages (they work before the
+    w3id.org redirects do), other http(s) IRIs as they are, anything else (``javascript:``,
+    ``data:``, which a query can mint with ``IRI()``) nowhere."""
+    if iri.startswith(base_iri):
+        return "/" + iri[len(base_iri) :]
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
-@bp.app_template_filter("compact")
+@bp.app_template_filter("sparql_compact")
 def compact(iri: str, known: dict[str, str]) -> str:
     """``prefix:local`` for an IRI under a known namespace, else the IRI itself."""
     for prefix, namespace in known.items():
@@ -257,6 +265,14 @@ def _dataset(given: Dataset, info: QueryInfo) -> Dataset:
 
 def _not_modified(key: str) -> bool:
     return request.if_none_match.contains(key) or request.if_none_match.star_tag
+
+
+@bp.after_request
+def _html_policy(response: Response) -> Response:
+    """The UI loads everything from this server; say so, and no injected script can run."""
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
 
 
 def _finish(response: Response, key: str) -> Response:
