@@ -8,6 +8,7 @@ changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -63,7 +64,10 @@ def description() -> Description:
     return site_cache().get((graph.snapshot.version, "dataset-description"), build)
 
 
-def _rdf_document(path: str, name: str, ext: str | None, triples_of) -> Response:
+def _rdf_document(
+    path: str, name: str, ext: str | None, triples_of: Callable[[Description], list[ox.Triple]]
+) -> Response:
+    """A description document, negotiated (or by suffix), with ETag and alternates."""
     if ext is None:
         fmt = negotiate()
     elif f".{ext}" in SUFFIXES:

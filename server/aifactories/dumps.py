@@ -18,8 +18,6 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from .config import Settings
 from .exporting import graph_quads, write
 from .negotiation import FORMATS
@@ -144,10 +142,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def count_triples(path: Path, spec_format: str, compressed: bool) -> int:
-    """Parse a dump back and count its statements (used by tests and sanity checks)."""
-    data = gzip.decompress(path.read_bytes()) if compressed else path.read_bytes()
-    fmt = FORMATS[spec_format].rdf
-    return sum(1 for _ in ox.parse(data, format=fmt))

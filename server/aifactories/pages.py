@@ -8,12 +8,15 @@ is memoised per data version, so pages cost one query set per version, not per r
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from . import __version__, describe
 from .errors import BadRequest, NotFound
 from .europe_map import Point, outline_paths, size, visible
+from .graph import KnowledgeGraph
 from .i18n import choose_language, strings
 from .rendering import local_path
 from .resources import SEGMENT, finish, not_modified
@@ -21,25 +24,28 @@ from .sitecache import site_cache
 from .web import current_graph
 
 bp = Blueprint("pages", __name__)
+T = TypeVar("T")
 
-#: Columns of the factories table: key -> (UI string, row field).
+#: Columns of the factories table (the ``?sort=`` values) -> the row field they sort on.
 COLUMNS = {
     "name": "name",
-    "type": "type",
+    "type": "kind",
     "country": "country",
-    "wave": "wave",
+    "wave": "wave_number",
     "machines": "machines",
     "sectors": "sectors",
 }
 HUB_KINDS = {"AIFactory": "factory", "AIFactoryAntenna": "antenna", "AIGigafactory": "gigafactory"}
 
 
-def _memo(name: str, build):
+def _memo(name: str, build: Callable[[KnowledgeGraph], T]) -> T:
+    """``build(graph)``, once per data version."""
     graph = current_graph()
     return site_cache().get((graph.snapshot.version, name), lambda: build(graph))
 
 
-def _page(template: str, name: str, **context) -> Response:
+def _page(template: str, name: str, **context: object) -> Response:
+    """A page in the reader's language, with its ETag (data version, page, language, query)."""
     lang = choose_language(request)
     tag = "-".join(
         (current_graph().snapshot.short_version, name, lang, request.query_string.decode())
@@ -51,7 +57,7 @@ def _page(template: str, name: str, **context) -> Response:
     return finish(Response(body, content_type="text/html; charset=utf-8"), tag, "Accept-Language")
 
 
-def hub_rows(graph) -> list[dict[str, object]]:
+def hub_rows(graph: KnowledgeGraph) -> list[dict[str, object]]:
     """One row per AI hub, ready for the table and the map."""
     base = graph.settings.base_iri
     rows = []
@@ -147,7 +153,7 @@ def factories() -> Response:
     if key not in COLUMNS:
         raise BadRequest(f"sort must be one of {', '.join(COLUMNS)}, not {key!r}")
     descending = request.args.get("dir") == "desc"
-    field = {"type": "kind", "wave": "wave_number"}.get(key, key)
+    field = COLUMNS[key]
     rows = sorted(
         _memo("hubs", hub_rows),
         key=lambda r: (str(r[field]) == "", str(r[field]).lower(), str(r["name"]).lower()),

@@ -20,8 +20,6 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 AIF = "ontology#"
 DCT_SOURCE = "http://purl.org/dc/terms/source"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-#: Source properties shown in the sources list, in this order.
-SOURCE_FIELDS = ("http://purl.org/dc/terms/date", "http://purl.org/dc/terms/publisher")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 #: Labels of common terms the ontology reuses without labelling them: (IRI, lang) -> label.
 COMMON_LABELS = {

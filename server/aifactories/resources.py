@@ -24,6 +24,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from . import bundle, describe
 from .errors import NotAcceptable, NotFound
+from .graph import KnowledgeGraph
 from .i18n import choose_language, strings
 from .negotiation import FORMATS, Format, choose
 from .ontology_docs import (
@@ -154,8 +155,9 @@ def resource(kind: str, name: str) -> Response:
 
 
 def resource_page(
-    graph, iri: str, kind: str, triples: list[ox.Triple], lang: str, path: str
+    graph: KnowledgeGraph, iri: str, kind: str, triples: list[ox.Triple], lang: str, path: str
 ) -> str:
+    """The HTML page of a resource; a country's page also lists what is in the country."""
     settings = graph.settings
     term_labels = site_cache().get(
         (graph.snapshot.version, "term-labels"), lambda: describe.term_labels(graph)
