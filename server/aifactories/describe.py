@@ -202,3 +202,11 @@ def all_resources(graph: KnowledgeGraph) -> list[str]:
   FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{prefix}")) }} ORDER BY ?s""",
     )
     return [r["s"].value for r in rows]
+
+
+def asserted_types(graph: KnowledgeGraph, iri: str) -> list[str]:
+    """The classes stated in the data (the page shows these, not every inferred superclass)."""
+    data = graph.settings.graph_iri("data")
+    return [
+        r["t"].value for r in select(graph, f"SELECT ?t {{ GRAPH <{data}> {{ <{iri}> a ?t }} }}")
+    ]

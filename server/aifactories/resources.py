@@ -163,6 +163,11 @@ def resource_page(
         (graph.snapshot.version, "term-labels"), lambda: describe.term_labels(graph)
     )
     view = resource_view(iri, triples, settings.base_iri, lang, term_labels)
+    stated = descriptions().get(
+        (graph.snapshot.version, iri, "types"), lambda: describe.asserted_types(graph, iri)
+    )
+    local = {local_path(t, settings.base_iri) or t for t in stated}
+    view.types = [t for t in view.types if t["href"] in local] or view.types
     members = []
     if kind == "country":
         members = [
