@@ -134,3 +134,14 @@ def test_functional_syntax_release_is_owl2_dl(
     assert report.figures.get("format") == "OWL Functional Syntax", report.output
     assert report.violations == []
     assert report.returncode == 0, report.output
+
+
+def test_owlapi_opens_the_version_iri_path(
+    owlapi_check: Callable[[str], OwlApiReport], bundled_server: LiveServer
+) -> None:
+    """``/ontology/X.Y.Z`` (FOOPS! VER2: the version IRI resolves) opens like ``/ontology``."""
+    release = build_release()
+    report = owlapi_check(f"{bundled_server.url}/ontology/{release.version}")
+    assert report.figures.get("version") == release.version_iri, report.output
+    assert report.violations == []
+    assert report.returncode == 0, report.output
