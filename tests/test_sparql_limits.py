@@ -7,6 +7,7 @@ A server with a 2 s query timeout and a 3-row cap runs the tiny graph plus the o
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -144,3 +145,16 @@ def test_small_query_is_served_during_a_runaway(limited_server: LiveServer) -> N
     print(f"\nsmall queries during a runaway: {', '.join(f'{x * 1000:.0f} ms' for x in latencies)}")
     assert outcome["status"] == 503
     assert max(latencies) < 1.0
+
+
+def test_queries_ride_out_an_engine_restart(limited_server: LiveServer) -> None:
+    """Killed for any reason, the engine is restarted by its supervisor, and a query that
+    arrives meanwhile waits for it instead of failing."""
+    engine = engine_pid(limited_server)
+    os.kill(engine, signal.SIGKILL)
+    started = time.monotonic()
+    response = run(limited_server, SMALL.replace("?s", "?restarted"))
+    print(f"\nquery during an engine restart answered in {time.monotonic() - started:.2f} s")
+    assert response.status_code == 200
+    assert len(response.json()["results"]["bindings"]) == 3
+    assert engine_pid(limited_server) != engine

@@ -40,6 +40,9 @@ CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
 #: Extra seconds the client waits beyond the engine's own timeout before giving up on it.
 CLIENT_GRACE_SECONDS = 2.0
 ENGINE_START_SECONDS = 10.0
+#: How long a query waits for a refused engine (one being restarted) before a 503.
+RECONNECT_SECONDS = 3.0
+RECONNECT_PAUSE_SECONDS = 0.05
 #: How often the supervisor checks that the engine still runs.
 SUPERVISE_INTERVAL_SECONDS = 0.2
 
@@ -133,7 +136,12 @@ class SparqlStore:
             **self.headers,
         }
         path = self._parts.path or "/"
-        for attempt in (1, 2):  # a kept-alive connection may have been closed by the engine
+        # A kept-alive connection may have been closed by the engine: retry at once.  A refused
+        # connection may be an engine being restarted by its supervisor: retry for a moment.
+        deadline = time.monotonic() + RECONNECT_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
             conn = self._connection()
             try:
                 conn.request("POST", path, body=body, headers=headers)
@@ -146,8 +154,11 @@ class SparqlStore:
                 ) from None
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 self._drop_connection()
-                if attempt == 2:
+                refused = isinstance(exc, ConnectionRefusedError)
+                if attempt > 1 and not (refused and time.monotonic() < deadline):
                     raise StoreUnavailable(f"query engine unreachable: {exc}") from None
+                if attempt > 1:
+                    time.sleep(RECONNECT_PAUSE_SECONDS)
         if response.status == 400:
             message = response.read().decode("utf-8", "replace").strip()
             raise QuerySyntaxError(message or "the query engine refused the query")
