@@ -96,7 +96,23 @@ def side_table(side: dict[str, Any]) -> str:
         for server, s in w["servers"].items()
         if s.get("offered") and s.get("errors")
     ]
-    return "\n".join(lines + notes + errors)
+    cpu = [
+        f"- {name}: server CPU per request, ms: "
+        + ", ".join(
+            f"{server} {s['cpu']['total_ms']:.3g}"
+            + (
+                " ("
+                + ", ".join(f"{r} {v:.3g}" for r, v in s["cpu"]["by_role_ms"].items())
+                + f"; busiest process {100 * (s['cpu']['busiest_process_share'] or 0):.0f}%)"
+                if server == "ours"
+                else ""
+            )
+            for server, s in w["servers"].items()
+            if s.get("offered") and s.get("cpu")
+        )
+        for name, w in side["workloads"].items()
+    ]
+    return "\n".join(lines + notes + errors + ["", *cpu])
 
 
 def scale_table(scale: list[dict[str, Any]]) -> str:

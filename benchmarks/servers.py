@@ -66,20 +66,30 @@ def http_get(url: str, accept: str = "*/*", timeout: float = 60) -> tuple[int, b
 # ---- memory -----------------------------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(p) for p in fh.read().split()]
-    except OSError:
-        return []
+def _parents() -> dict[int, int]:
+    """pid -> parent pid for every process (children started from any thread included)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    # the command name may hold spaces: the ppid is the 2nd field after ")"
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return parents
 
 
 def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
     pids, todo = [], [pid]
     while todo:
         current = todo.pop()
         pids.append(current)
-        todo.extend(_children(current))
+        todo.extend(children.get(current, []))
     return pids
 
 
@@ -92,6 +102,20 @@ def _smaps_kb(pid: int, key: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process of the tree."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[p] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
 
 
 @dataclass(frozen=True)

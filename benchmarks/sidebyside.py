@@ -28,6 +28,7 @@ from benchmarks.servers import (
     start_ours,
     start_oxigraph,
     start_rdflib_endpoint,
+    tree_cpu,
 )
 from benchmarks.workloads import ExampleQuery, Workload, build_workloads
 
@@ -233,8 +234,10 @@ def _run_workload(
         plan[name] = templates
         entry["servers"][name] = {"offered": True, "result_sizes": sizes[:20]}
     runs: dict[str, list[LoadResult]] = {name: [] for name in plan}
+    cpu: dict[str, dict[int, float]] = {name: {} for name in plan}
     for _ in range(rounds):
         for name, templates in plan.items():
+            before = tree_cpu(servers[name].process.pid)
             runs[name].append(
                 run_wrk(
                     servers[name].base_url,
@@ -245,6 +248,41 @@ def _run_workload(
                     start=next(starts),
                 )
             )
+            for pid, seconds in tree_cpu(servers[name].process.pid).items():
+                used = seconds - before.get(pid, seconds)
+                cpu[name][pid] = cpu[name].get(pid, 0.0) + used
     for name, server_runs in runs.items():
         entry["servers"][name].update(_combine(server_runs))
+        entry["servers"][name]["cpu"] = _cpu_per_request(
+            cpu[name], servers[name], sum(r.requests for r in server_runs)
+        )
     return entry
+
+
+def _cpu_per_request(used: dict[int, float], server: Server, requests: int) -> dict[str, Any]:
+    """Server CPU per request, and how it splits between its processes: for ours, the
+    gunicorn workers (Python) and the Oxigraph engine; the busiest process's share shows
+    whether the load spread over the workers."""
+    if not requests:
+        return {}
+    roles: dict[str, float] = {}
+    for pid, seconds in used.items():
+        roles[_role(pid, server)] = roles.get(_role(pid, server), 0.0) + seconds
+    total = sum(used.values())
+    return {
+        "total_ms": round(1000 * total / requests, 3),
+        "by_role_ms": {role: round(1000 * s / requests, 3) for role, s in sorted(roles.items())},
+        "busiest_process_share": round(max(used.values()) / total, 2) if total else None,
+        "process_seconds": {str(pid): round(s, 2) for pid, s in sorted(used.items())},
+    }
+
+
+def _role(pid: int, server: Server) -> str:
+    if pid == server.process.pid:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv0 = fh.read().split(b"\0", 1)[0]
+    except OSError:
+        return "exited"
+    return "engine" if argv0.endswith(b"oxigraph") else "worker"
