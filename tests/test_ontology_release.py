@@ -108,6 +108,14 @@ def test_unreleasable_source_is_an_input_error(tmp_path: Path, body: str) -> Non
         build_release(source)
 
 
+@pytest.mark.parametrize("name", ["onto.owl", "onto.trig"])
+def test_edit_source_must_be_turtle_or_ntriples(tmp_path: Path, name: str) -> None:
+    source = tmp_path / name
+    source.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="edit source must be Turtle"):
+        build_release(source)
+
+
 def test_unknown_release_format_is_an_input_error() -> None:
     with pytest.raises(InputError):
         build_release().serialize("trig")

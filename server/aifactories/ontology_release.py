@@ -87,6 +87,8 @@ def build_release(source: Path | None = None) -> Release:
     ``owl:versionIRI`` other than the stamped one.
     """
     path = source or bundle.ontology_file()
+    if FILE_FORMATS.get(path.suffix) not in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        raise InputError(f"{path}: the ontology's edit source must be Turtle (.ttl) or N-Triples")
     (file,) = read_files([path])
     triples, prefixes = _parse(file)
     ontology = _ontology_node(triples, path)
@@ -111,8 +113,6 @@ def build_release(source: Path | None = None) -> Release:
 
 
 def _parse(file: SourceFile) -> tuple[list[ox.Triple], dict[str, str]]:
-    if FILE_FORMATS.get(file.path.suffix) not in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
-        raise InputError(f"{file.path}: the ontology's edit source must be Turtle or N-Triples")
     parser = ox.parse(file.content, format=file.format, base_iri=file.path.as_uri())
     try:
         triples = [quad.triple for quad in parser]
