@@ -57,7 +57,11 @@ class Release:
         return f"{self.ontology_iri}/{self.version}"
 
     def serialize(self, format_name: str) -> bytes:
-        """The release in one of :data:`RELEASE_FORMATS`."""
+        """The release in one of :data:`RELEASE_FORMATS`.
+
+        RDF forms keep the source's prefixes: besides readability, RDF/XML then writes
+        ``<owl:Ontology>`` rather than ``<Ontology xmlns=...>``, which owlready2 takes for OWL/XML.
+        """
         if format_name == FUNCTIONAL:
             return self._functional_syntax().encode("utf-8")
         try:
