@@ -28,7 +28,7 @@ from .prefixes import prefixes, sparql_prologue
 from .queries import example_queries
 from .sparql_check import QueryInfo, analyse, with_prefixes
 from .store import Dataset
-from .web import current_graph, current_settings
+from .web import EXTENSION, current_graph, current_settings
 
 bp = Blueprint("sparql", __name__)
 
@@ -45,20 +45,21 @@ CONTENT_SECURITY_POLICY = (
 #: Says whether the per-process response cache answered (for operators and tests).
 CACHE_HEADER = "X-Cache"
 SD_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
-#: ``format=`` values that mean a different format for graph results than for solutions.
+#: Literal datatypes the results table does not spell out.
 PLAIN_TYPES = frozenset(
     {
         "http://www.w3.org/2001/XMLSchema#string",
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
     }
 )
+#: ``format=`` values that mean a different format for graph results than for solutions.
 GRAPH_FORMAT_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle", "rdf+xml": "rdfxml"}
 
 
 @bp.record_once
 def _make_cache(state) -> None:  # type: ignore[no-untyped-def]
     app: Flask = state.app
-    size = app.extensions["aifactories"].settings.response_cache_entries
+    size = app.extensions[EXTENSION].settings.response_cache_entries
     app.extensions[CACHE_EXTENSION] = ResponseCache(size)
 
 
@@ -97,7 +98,7 @@ class ProtocolRequest:
 def _strict_pairs(raw: bytes, where: str) -> MultiDict[str, str]:
     """Decode ``a=b&c=d`` bytes; percent-escapes must decode to UTF-8 (the protocol says so)."""
     try:
-        text = raw.decode("ascii")
+        text = raw.decode("utf-8")
         pairs = urllib.parse.parse_qsl(
             text, keep_blank_values=True, encoding="utf-8", errors="strict"
         )
