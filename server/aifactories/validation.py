@@ -181,6 +181,8 @@ def shacl_violations(
     _bind_instance_kinds(names, results.objects(None, SH.focusNode))
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
+        if (None, SH.detail, result) in results:  # why an sh:node failed: its parent says it
+            continue
         severity = results.value(result, SH.resultSeverity)
         focus = results.value(result, SH.focusNode)
         value = results.value(result, SH.value)
