@@ -116,7 +116,10 @@ def _single(values: list[str], name: str) -> str | None:
 def _body(limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
-    return request.get_data(cache=False)
+    data = request.get_data(cache=False)
+    if request.content_length is None and len(data) >= limit:  # chunked: werkzeug stops at limit
+        raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    return data
 
 
 def read_protocol_request(max_bytes: int) -> ProtocolRequest:

@@ -18,6 +18,16 @@ UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
 
+#: Shapes refused before the engine sees them: Oxigraph's parser and evaluator recurse once per
+#: nested group and once per chained operator, and overflow their stack (the engine dies and
+#: restarts) from about 800 nested groups or 600-2,000 chained MINUS, BIND, UNION or ``||``.
+#: The example queries nest at most 6 deep and chain at most 24 operators.
+MAX_NESTING = 100
+MAX_OPERATORS = 400
+_OPENING, _CLOSING = frozenset("{(["), frozenset("})]")
+_OPERATOR_CHARS = frozenset("|&/+*-^=<>!.")
+_OPERATOR_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "GRAPH", "EXISTS"})
+
 _TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
@@ -137,6 +147,7 @@ def analyse(query: str, service_allowlist: tuple[str, ...] = ()) -> QueryInfo:
         raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     if form in UPDATE_KEYWORDS:
         raise ForbiddenQuery(f"SPARQL Update ({form}) is not supported: this endpoint is read-only")
+    _check_shape(tokens)
     services = _service_targets(tokens)
     refused = [s for s in services if s not in service_allowlist]
     if refused:
@@ -154,6 +165,24 @@ def analyse(query: str, service_allowlist: tuple[str, ...] = ()) -> QueryInfo:
         from_graphs=from_graphs,
         from_named=from_named,
     )
+
+
+def _check_shape(tokens: list[Token]) -> None:
+    """Refuse queries nested or chained deeply enough to overflow the engine's stack."""
+    depth = operators = 0
+    for token in tokens:
+        if token.kind == "word":
+            operators += token.text.upper() in _OPERATOR_WORDS
+        elif token.kind == "other":
+            operators += token.text in _OPERATOR_CHARS
+            depth += (token.text in _OPENING) - (token.text in _CLOSING)
+            if depth > MAX_NESTING:
+                raise QuerySyntaxError(f"brackets nested deeper than {MAX_NESTING} are refused")
+    if operators > MAX_OPERATORS:
+        raise QuerySyntaxError(
+            f"{operators} operators (UNION, OPTIONAL, MINUS, BIND, FILTER, ||, /, ...) are more "
+            f"than the {MAX_OPERATORS} this endpoint runs; split the query"
+        )
 
 
 def _undeclared(tokens: list[Token]) -> tuple[str, ...]:
