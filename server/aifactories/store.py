@@ -327,17 +327,30 @@ class EmbeddedEngine:
             if self._stopping.is_set():  # stop() ran while we were restarting
                 self._terminate()
 
-    def kill_runaway(self) -> None:
-        """Kill the engine (from any process): its supervisor starts a fresh one."""
+    def current_pid(self) -> int | None:
+        """The running engine's pid, as its supervisor last recorded it (any process)."""
         try:
-            pid = int(self.pid_file.read_text())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            return int(self.pid_file.read_text())
         except (OSError, ValueError):
+            return None
+
+    def kill_runaway(self, pid: int | None = None) -> None:
+        """Kill the engine (from any process): its supervisor starts a fresh one.
+
+        ``pid`` is the engine the runaway query was sent to; if it has already been replaced
+        (two runaways overran together), the fresh engine is left alone.
+        """
+        current = self.current_pid()
+        if current is None or (pid is not None and pid != current):
+            return
+        try:
+            cmdline = Path(f"/proc/{current}/cmdline").read_bytes()
+        except OSError:
             return
         if b"oxigraph" in cmdline and f"127.0.0.1:{self.port}".encode() in cmdline:
-            log.warning("killing query engine pid %d: it did not cancel a query in time", pid)
+            log.warning("killing query engine pid %d: it did not cancel a query in time", current)
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+                os.kill(current, signal.SIGKILL)
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + ENGINE_START_SECONDS
