@@ -190,3 +190,18 @@ def test_public_base_maps_onto_server_paths(cache_dir: Path, tmp_path: Path) -> 
         assert '<a href="/id/country/xa">Exampleland</a>' in page
     finally:
         close(graph)
+
+
+def test_pages_work_in_front_of_an_external_store(cache_dir: Path) -> None:
+    """The site only speaks SPARQL to the store: point a second graph at the first's engine URL,
+    as ``--store sparql+http://...`` does, and the resource still dereferences."""
+    embedded = open_mini(cache_dir, MINI)
+    try:
+        external = KnowledgeGraph(embedded.settings, embedded.snapshot, embedded.query_url)
+        client = create_app({"TESTING": True}, graph=external).test_client()
+        assert client.get("/readyz").get_json()["store"] == "external"
+        triples = parse(client.get("/id/factory/alpha.nt").data, ox.RdfFormat.N_TRIPLES)
+        assert ALPHA in subjects(triples)
+        external.store().close()
+    finally:
+        close(embedded)
