@@ -2,8 +2,9 @@
 
 The log line (logger ``aifactories.query``) carries the request id, a SHA-256 of the normalised
 query (the same text that keys the response cache, so a repeated query has one hash whatever
-its comments and spacing), duration, rows, truncation, cache, status and client.  It never
-carries the query text: the hash is enough to correlate, and logs are not a data leak.
+its comments and spacing), duration, rows, truncation, cache, status and client.  It carries
+no query text, so it can be kept and shipped freely (gunicorn's access log, a separate stream,
+does record GET URLs).
 
 Metrics use ``prometheus_client``.  ``aifactories serve`` runs several gunicorn workers, each
 with its own memory, so in production the counters live in ``prometheus_client``'s
@@ -29,7 +30,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from .errors import QueryTimeout
+from .errors import AIFactoriesError, QueryTimeout
+from .sparql_check import QueryInfo, analyse
 from .web import current_graph
 
 log = logging.getLogger("aifactories.query")
@@ -41,6 +43,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: parent's folder as its own: a test run starting servers would mix their counters).
 OWNER_ENV = "AIFACTORIES_METRICS_OWNER"
 SPARQL_ENDPOINT = "sparql.endpoint"
+EXPOSITION_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: Query durations: from cache hits (sub-millisecond) to the default 10 s timeout.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -164,17 +167,24 @@ def metrics() -> Metrics:
 
 @bp.get("/metrics")
 def exposition() -> Response:
-    """The Prometheus text exposition format (version 0.0.4)."""
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    """The Prometheus text exposition format, version 0.0.4 (what every scraper reads)."""
+    from prometheus_client import generate_latest
 
     body = generate_latest(metrics().registry)
-    response = Response(body, content_type=CONTENT_TYPE_LATEST)
+    response = Response(body, content_type=EXPOSITION_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _start() -> None:
     g.started = time.perf_counter()
+
+
+def _analyse(text: str) -> QueryInfo | None:
+    try:
+        return analyse(text, current_app.extensions["aifactories"].settings.service_allowlist)
+    except AIFactoriesError:
+        return None
 
 
 def _record(response: Response) -> Response:
@@ -187,7 +197,10 @@ def _record(response: Response) -> Response:
     info = g.get("query_info")
     error = g.get("error")
     if info is None and response.status_code < 400:
-        return response  # the service description, not a query
+        text = g.get("query_text")
+        if text is None:
+            return response  # the service description, not a query
+        info = _analyse(text)  # a cache hit on the exact request text skipped the lexer
     duration = time.perf_counter() - g.get("started", time.perf_counter())
     truncated = response.headers.get("X-SPARQL-Truncated", "").startswith("true")
     cache = response.headers.get("X-Cache") or (

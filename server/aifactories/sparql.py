@@ -183,6 +183,7 @@ def endpoint() -> Response:
     protocol = read_protocol_request(settings.max_request_bytes)
     if protocol.query is None:
         return service_description(protocol.formats)
+    g.query_text = protocol.query  # for the query log (observability)
     kg = current_graph()
     cache = response_cache()
     # Fast path: a request spelt exactly as an earlier one (query text, dataset, Accept,
