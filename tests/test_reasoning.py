@@ -46,6 +46,7 @@ def test_scm_cls_tautologies_are_not_kept(ontology: Graph) -> None:
     assert (AIF.EUMemberState, RDFS.subClassOf, OWL.Thing) not in inferred
     assert not list(inferred.triples((None, RDFS.domain, OWL.Thing)))
     assert not list(inferred.triples((OWL.Nothing, None, None)))
+    assert (OWL.Thing, RDF.type, OWL.Class) not in inferred
 
 
 def test_ontology_has_no_unsatisfiable_class(ontology: Graph) -> None:

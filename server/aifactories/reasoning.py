@@ -58,7 +58,7 @@ def is_tautology(s: Node, p: Node, o: Node) -> bool:
         return True
     if p in (RDFS.domain, RDFS.range) and o in _TOP:
         return True
-    return s == OWL.Nothing and p == RDF.type
+    return p == RDF.type and (s == OWL.Nothing or s in _TOP)
 
 
 def owl_rl_closure(asserted: Graph, prefixes: Mapping[str, str] | None = None) -> Closure:

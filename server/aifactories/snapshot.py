@@ -33,7 +33,7 @@ from .reasoning import owl_rl_closure
 from .validation import Report, shacl_violations
 
 #: Bump when the pipeline's output changes for the same input (invalidates caches).
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 DATASET_FILE = "dataset.nq"
 META_FILE = "meta.json"
 
