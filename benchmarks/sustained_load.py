@@ -8,8 +8,14 @@ latency percentiles, throughput, statuses, the share of answers from the respons
 errors (anything but 200, or a connection failure), and checks that the data version and triple
 count are the same before and after.  Exit status 1 when any request failed.
 
+``--distinct`` makes every request a query never asked before (a ``VALUES`` clause with a
+counter), so the response cache cannot answer and every request reaches the engine.
+``--reload-every S`` serves a copy of the bundled data and, every S seconds, edits it and sends
+``SIGHUP``: alternately a valid edit (a new data version is swapped in) and a broken file (the
+reload is refused and the old data kept), to show that reloads under load lose nothing.
+
     python -m benchmarks.sustained_load                # 16 clients, 60 s
-    python -m benchmarks.sustained_load --seconds 10 --json
+    python -m benchmarks.sustained_load --distinct --reload-every 15 --json
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -34,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
 START_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 30.0
+#: How long one reload (parse, validate, reason the bundled data) may take.
+RELOAD_TIMEOUT = 120.0
 
 
 @dataclass
@@ -60,6 +70,8 @@ class Report:
     cache_hit_share: float
     statuses: dict[str, int]
     data_unchanged: bool
+    reloads_swapped: int
+    reloads_refused: int
     first_errors: list[str]
 
 
@@ -73,11 +85,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(cache: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """``aifactories serve`` on the bundled graph; output to a file (never an unread pipe)."""
+def start_server(cache: Path, data: Path | None) -> tuple[str, subprocess.Popen[bytes]]:
+    """``aifactories serve`` on the bundled graph (or ``data``); output to a file."""
     port = _free_port()
     log = open(cache / "server.log", "wb")  # noqa: SIM115 - closed with the process
     command = [sys.executable, "-m", "aifactories", "serve", "--port", str(port)]
+    if data is not None:
+        command += ["--data", str(data)]
     process = subprocess.Popen(
         [*command, "--cache-dir", str(cache)],
         stdout=log,
@@ -98,11 +112,15 @@ def start_server(cache: Path) -> tuple[str, subprocess.Popen[bytes]]:
     raise SystemExit("server did not become ready")
 
 
-def _client(url: str, queries: list[str], offset: int, stop_at: float, out: ClientLog) -> None:
+def _client(
+    url: str, queries: list[str], offset: int, stop_at: float, distinct: bool, out: ClientLog
+) -> None:
     session = requests.Session()
     i = offset
     while time.monotonic() < stop_at:
         query = queries[i % len(queries)]
+        if distinct:  # joins with one unused variable: same answers plus a column, new text
+            query += f"\nVALUES ?load_nonce {{ {offset * 10_000_000 + i} }}"
         i += 1
         started = time.perf_counter()
         try:
@@ -136,18 +154,69 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(url: str, clients: int, seconds: float) -> Report:
+class Reloader:
+    """Every ``every`` seconds: edit the served data and SIGHUP the server, alternately a valid
+    edit and a broken file, and count what the server made of each (from ``/readyz``)."""
+
+    def __init__(self, url: str, server: subprocess.Popen[bytes], data: Path, every: float):
+        self.url, self.server, self.data, self.every = url, server, data, every
+        self.swapped = self.refused = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop)
+
+    def __enter__(self) -> Reloader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        broken = self.data / "zz-broken.ttl"
+        edited = next(iter(sorted(self.data.rglob("*.ttl"))))
+        n = 0
+        while not self._stop.wait(self.every):
+            n += 1
+            before = requests.get(self.url + "/readyz", timeout=REQUEST_TIMEOUT).json()
+            if n % 2:
+                broken.unlink(missing_ok=True)
+                with open(edited, "a") as fh:
+                    fh.write(f"\n# load-test edit {n}\n")
+            else:
+                broken.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n")
+            self.server.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + RELOAD_TIMEOUT
+            while time.monotonic() < deadline and not self._stop.is_set():
+                now = requests.get(self.url + "/readyz", timeout=REQUEST_TIMEOUT).json()
+                if now["dataVersion"] != before["dataVersion"]:
+                    self.swapped += 1
+                    break
+                if now["reloadError"] and now["reloadError"] != before["reloadError"]:
+                    self.refused += 1
+                    break
+                time.sleep(0.2)
+        broken.unlink(missing_ok=True)
+
+
+def run(
+    url: str, clients: int, seconds: float, distinct: bool, reloader: Reloader | None
+) -> Report:
     queries = example_queries()
     before = _data_state(url)
     logs = [ClientLog() for _ in range(clients)]
     started = time.monotonic()
     stop_at = started + seconds
     threads = [
-        threading.Thread(target=_client, args=(url, queries, i, stop_at, logs[i]))
+        threading.Thread(target=_client, args=(url, queries, i, stop_at, distinct, logs[i]))
         for i in range(clients)
     ]
     for thread in threads:
         thread.start()
+    if reloader is not None:
+        with reloader:
+            for thread in threads:
+                thread.join()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
@@ -170,6 +239,8 @@ def run(url: str, clients: int, seconds: float) -> Report:
         cache_hit_share=round(sum(log.cache_hits for log in logs) / max(1, len(latencies)), 3),
         statuses=dict(statuses),
         data_unchanged=_data_state(url) == before,
+        reloads_swapped=reloader.swapped if reloader else 0,
+        reloads_refused=reloader.refused if reloader else 0,
         first_errors=failures[:5],
     )
 
@@ -180,14 +251,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--url", help="a running server (default: start one on loopback)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--distinct", action="store_true", help="bypass the response cache")
+    parser.add_argument("--reload-every", type=float, metavar="S", help="SIGHUP every S s")
     args = parser.parse_args(argv)
+    if args.reload_every and args.url:
+        parser.error("--reload-every needs the server this script starts (no --url)")
     process = None
     with tempfile.TemporaryDirectory(prefix="aifactories-load-") as scratch:
-        url = args.url
+        url, data = args.url, None
+        if args.reload_every:
+            from aifactories.bundle import data_dir
+
+            data = Path(scratch) / "data"
+            shutil.copytree(data_dir(), data)
         if url is None:
-            url, process = start_server(Path(scratch))
+            url, process = start_server(Path(scratch), data)
+        reloader = None
+        if args.reload_every and process is not None and data is not None:
+            reloader = Reloader(url, process, data, args.reload_every)
         try:
-            report = run(url.rstrip("/"), args.clients, args.seconds)
+            report = run(url.rstrip("/"), args.clients, args.seconds, args.distinct, reloader)
         finally:
             if process is not None:
                 process.terminate()
@@ -200,11 +283,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{report.requests} requests ({report.rps}/s), {report.errors} errors; "
             f"p50 {report.p50_ms} ms, p90 {report.p90_ms} ms, p99 {report.p99_ms} ms, "
             f"max {report.max_ms} ms; cache hits {report.cache_hit_share:.0%}; "
-            f"statuses {report.statuses}; data unchanged: {report.data_unchanged}"
+            f"statuses {report.statuses}; data unchanged: {report.data_unchanged}; "
+            f"reloads swapped {report.reloads_swapped}, refused {report.reloads_refused}"
         )
         for failure in report.first_errors:
             print("  error:", failure)
-    return 1 if report.errors or not report.data_unchanged else 0
+    return 1 if report.errors or (not report.data_unchanged and reloader is None) else 0
 
 
 if __name__ == "__main__":
