@@ -15,14 +15,14 @@ owl:Nothing`` with ``C`` not ``owl:Nothing``, which is kept.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import owlrl
-from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import NamespaceManager
+from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace
 from rdflib.term import Node
+
+from .naming import Names
 
 #: owlrl reports inconsistencies as ``[] a err:ErrorMessage ; err:error "..."``.
 _ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
@@ -37,7 +37,6 @@ _REFLEXIVE = {
 }
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource}
 _TOP = {OWL.Thing, RDFS.Resource}
-_IRI_IN_MESSAGE = re.compile(r"https?://[^\s<>\"']+")
 
 
 @dataclass(frozen=True)
@@ -72,11 +71,9 @@ def owl_rl_closure(asserted: Graph, prefixes: Mapping[str, str] | None = None) -
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(work)
-    names = Graph().namespace_manager
-    for prefix, namespace in (prefixes or {}).items():
-        names.bind(prefix, namespace, override=True, replace=True)
+    names = Names(prefixes)
     errors = sorted(
-        _readable(str(message), names)
+        names.text(str(message))
         for node in work.subjects(RDF.type, _ERR.ErrorMessage)
         for message in work.objects(node, _ERR.error)
     )
@@ -88,17 +85,3 @@ def owl_rl_closure(asserted: Graph, prefixes: Mapping[str, str] | None = None) -
             continue
         inferred.add((s, p, o))
     return Closure(inferred, tuple(errors))
-
-
-def _readable(message: str, names: NamespaceManager) -> str:
-    """owlrl's messages carry full IRIs; shorten them to prefixed names where one is known."""
-
-    def shorten(match: re.Match[str]) -> str:
-        iri = match.group(0).rstrip(".,;)")
-        tail = match.group(0)[len(iri) :]
-        try:
-            return URIRef(iri).n3(names).strip("<>") + tail
-        except Exception:  # an IRI rdflib cannot prefix: keep it whole
-            return match.group(0)
-
-    return _IRI_IN_MESSAGE.sub(shorten, message)

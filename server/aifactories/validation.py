@@ -7,21 +7,17 @@ OWL RL runs once, separately (:mod:`aifactories.reasoning`).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import pyshacl
 from rdflib import RDF, SH, BNode, Graph, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from .errors import InputError
-
-#: ``{base}id/{kind}/{slug}``: group 1 is the kind's namespace, group 2 the kind.
-_INSTANCE = re.compile(r"^(.+/id/([a-z][a-z0-9]*)/)[^/]+$")
+from .naming import Names
 
 
 class ShapesError(InputError):
@@ -92,29 +88,6 @@ class Report:
         return "\n".join(lines)
 
 
-def _names(prefixes: Mapping[str, str], *graphs: Graph) -> NamespaceManager:
-    """One namespace manager for the report: the project's prefixes win over the files'."""
-    names = Graph().namespace_manager
-    for graph in graphs:
-        for prefix, namespace in graph.namespaces():
-            if prefix:
-                names.bind(prefix, namespace, override=False)
-    for prefix, namespace in prefixes.items():
-        names.bind(prefix, namespace, override=True, replace=True)
-    return names
-
-
-def _bind_instance_kinds(names: NamespaceManager, nodes: Iterable[Node]) -> None:
-    """Give each ``.../id/{kind}/`` namespace the prefix ``kind:`` (when free), so that focus
-    nodes read ``measurement:lumi-rmax`` rather than a full IRI."""
-    bound = {prefix for prefix, _ in names.namespaces()}
-    for node in nodes:
-        match = _INSTANCE.match(str(node)) if isinstance(node, URIRef) else None
-        if match and match.group(2) not in bound:
-            names.bind(match.group(2), match.group(1), override=False)
-            bound.add(match.group(2))
-
-
 def _source(results: Graph, result: Node) -> Node | None:
     """The most specific named source: a named SHACL-SPARQL constraint (``sh:sourceConstraint``)
     says more than the node shape that holds it, which is what ``sh:sourceShape`` gives."""
@@ -124,10 +97,10 @@ def _source(results: Graph, result: Node) -> Node | None:
     return results.value(result, SH.sourceShape)
 
 
-def _path_text(names: NamespaceManager, results: Graph, path: Node | None) -> str | None:
+def _path_text(names: Names, results: Graph, path: Node | None) -> str | None:
     """A SHACL property path in SPARQL syntax (``aif:a|^aif:b``), not as a blank node."""
     if path is None or not isinstance(path, BNode):
-        return _text(names, path)
+        return names.term(path)
     if (path, RDF.first, None) in results:
         return "/".join(_path_text(names, results, p) or "" for p in Collection(results, path))
     for kind, joiner in ((SH.alternativePath, "|"),):
@@ -144,16 +117,7 @@ def _path_text(names: NamespaceManager, results: Graph, path: Node | None) -> st
         inner = results.value(path, kind)
         if inner is not None:
             return template.format(_path_text(names, results, inner))
-    return _text(names, path)
-
-
-def _text(names: NamespaceManager, node: Node | None) -> str | None:
-    if node is None:
-        return None
-    try:
-        return node.n3(names)
-    except Exception:  # an exotic term: fall back to its plain form
-        return str(node)
+    return names.term(path)
 
 
 def shacl_violations(
@@ -177,8 +141,7 @@ def shacl_violations(
     )
     if not isinstance(results, Graph):  # pySHACL's ValidationFailure: the shapes are unusable
         raise ShapesError(f"the SHACL shapes cannot be used: {text.strip()}")
-    names = _names(prefixes or {}, shapes, data)
-    _bind_instance_kinds(names, results.objects(None, SH.focusNode))
+    names = Names(prefixes, shapes, data)
     out = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         if (None, SH.detail, result) in results:  # why an sh:node failed: its parent says it
@@ -189,12 +152,12 @@ def shacl_violations(
         source = _source(results, result)
         out.append(
             Violation(
-                focus=_text(names, focus) or "",
+                focus=names.term(focus) or "",
                 path=_path_text(names, results, results.value(result, SH.resultPath)),
                 # SHACL-SPARQL results without ?value repeat the focus node: say it once.
-                value=None if value == focus else _text(names, value),
-                message=str(results.value(result, SH.resultMessage) or "constraint violated"),
-                shape=_text(names, source) or "",
+                value=None if value == focus else names.term(value),
+                message=names.text(str(results.value(result, SH.resultMessage) or "violated")),
+                shape=names.term(source) or "",
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 focus_node=str(focus),
                 source_shape=str(source),
