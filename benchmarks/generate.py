@@ -23,7 +23,7 @@ from typing import TextIO
 
 BASE = "https://w3id.org/aifactories/"
 #: Bumped whenever the output changes, so cached files made by an older generator are rebuilt.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 PREFIXES = {
     "aif": BASE + "ontology#",
@@ -293,7 +293,8 @@ def _cluster(w: _Writer, rng: random.Random, pools: _Pools, i: int) -> None:
     hub_pairs += [
         ("aif:focusSector", f"sector:{s}") for s in rng.sample(SCHEMES["sector"], rng.randint(2, 4))
     ]
-    hub_pairs += [("aif:partnerCountry", c) for c in rng.sample(pools.countries, rng.randint(0, 2))]
+    partners = [c for c in pools.countries if c != country]  # the host is never a partner
+    hub_pairs += [("aif:partnerCountry", c) for c in rng.sample(partners, rng.randint(0, 2))]
     if antenna:
         hub_pairs.append(("aif:linkedFactory", f"factory:factory-{rng.randrange(0, i, 5)}"))
     else:

@@ -96,6 +96,13 @@ def side_table(side: dict[str, Any]) -> str:
         for server, s in w["servers"].items()
         if s.get("offered") and s.get("errors")
     ]
+    single = [
+        f"- {name}, {server}: no request finished within a run; one request alone took "
+        f"{s['single_request_ms'] / 1000:.2f} s (median of the preflight)"
+        for name, w in side["workloads"].items()
+        for server, s in w["servers"].items()
+        if s.get("offered") and not s.get("requests") and s.get("single_request_ms")
+    ]
     cpu = [
         f"- {name}: server CPU per request, ms: "
         + ", ".join(
@@ -112,7 +119,7 @@ def side_table(side: dict[str, Any]) -> str:
         )
         for name, w in side["workloads"].items()
     ]
-    return "\n".join(lines + notes + errors + ["", *cpu])
+    return "\n".join(lines + notes + errors + single + ["", *cpu])
 
 
 def scale_table(scale: list[dict[str, Any]]) -> str:
@@ -205,8 +212,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         for name in w:
             r = _ratio(rps(name, "ours"), rps(name, "rdflib-endpoint"))
+            label = f"{name}: ours/rdflib-endpoint"
+            peer = w[name]["servers"].get("rdflib-endpoint", {})
+            if r is None and peer.get("offered") and rps(name, "ours"):
+                # It finished no request in a run: bound its throughput by one request's time
+                # (it evaluates one query at a time).
+                r = round(rps(name, "ours") * peer["single_request_ms"] / 1000, 1)
+                label += " (lower bound: rdflib-endpoint finished none)"
             if r is not None:
-                out.append(_target(f"{name}: ours/rdflib-endpoint", r, ">= 10", r >= 10))
+                out.append(_target(label, r, ">= 10", r >= 10))
     bundled = results.get("bundled_ready")
     if bundled:
         for key, goal in (("warm_s", 2.0), ("cold_s", 10.0)):

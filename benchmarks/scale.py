@@ -44,6 +44,8 @@ from benchmarks.servers import (
 from benchmarks.workloads import EXAMPLE_QUERIES, PREFIXES, query_form
 
 SKIP_VALIDATION_ENV = {"AIFACTORIES_SKIP_VALIDATION": "1"}
+MEMORY_SETTLE_SECONDS = 2.0
+COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def synthetic_file(cache: Path, triples: int) -> tuple[Path, int]:
@@ -183,6 +185,7 @@ def ours_start(
     except BaseException:
         server.stop()
         raise
+    time.sleep(MEMORY_SETTLE_SECONDS)  # let gunicorn fork its workers before measuring
     memory = server.memory()
     return server, {
         "ready_s": round(server.ready_seconds, 3),
@@ -219,7 +222,15 @@ def scale_one(
     oxigraph = start_oxigraph(path, logs, union_default_graph=False)
     try:
         memory = oxigraph.memory()
+        status, body = http_get(
+            f"{oxigraph.sparql_url}?query={urllib.parse.quote(COUNT_QUERY)}",
+            "application/sparql-results+json",
+        )
+        served = json.loads(body)["results"]["bindings"][0]["n"]["value"] if status == 200 else 0
+        if int(served) != count:
+            raise BenchmarkError(f"oxigraph serve holds {served} triples, expected {count}")
         result["oxigraph_serve"] = {
+            "served_triples": int(served),
             "load_s": round(oxigraph.load_seconds, 3),
             "ready_s": round(oxigraph.ready_seconds, 3),
             "rss_mb": memory.rss_mb,

@@ -258,7 +258,10 @@ def start_oxigraph(nquads: Path, logs: Path, *, union_default_graph: bool = True
     )
     try:
         _wait_for(server, "/", 30, started)
-        server.load_seconds = post_file(server.base_url + "/store", nquads, _rdf_type(nquads))
+        # Triples go to the default graph: a bare POST to the graph store would create a new
+        # named graph (SPARQL 1.1 Graph Store Protocol), invisible to default-graph queries.
+        target = "/store" if nquads.suffix == ".nq" else "/store?default"
+        server.load_seconds = post_file(server.base_url + target, nquads, _rdf_type(nquads))
         server.ready_seconds = time.perf_counter() - started
     except BaseException:
         server.stop()

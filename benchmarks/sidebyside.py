@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import statistics
+import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
@@ -108,17 +110,21 @@ def result_size(body: bytes, accept: str) -> int:
 
 def preflight(
     server: Server, templates: Sequence[Template], subject: str
-) -> tuple[str | None, list[int]]:
-    """Send each distinct request once: (the first failure, or None; the result sizes)."""
-    sizes = []
+) -> tuple[str | None, list[int], list[float]]:
+    """Send each distinct request once: (the first failure, or None; the result sizes; the
+    seconds each took, alone: what a slow server's single request costs when wrk sees none
+    finish)."""
+    sizes, seconds = [], []
     for template in templates:
+        started = time.perf_counter()
         status, body = http_get(
             server.base_url + instantiate(template, subject, 0), template.accept, timeout=120
         )
+        seconds.append(round(time.perf_counter() - started, 4))
         if status != 200:
-            return f"HTTP {status} for {urllib.parse.unquote(template.path)[:120]}", sizes
+            return f"HTTP {status} for {urllib.parse.unquote(template.path)[:120]}", sizes, seconds
         sizes.append(result_size(body, template.accept))
-    return None, sizes
+    return None, sizes, seconds
 
 
 def _combine(runs: list[LoadResult]) -> dict[str, Any]:
@@ -227,12 +233,16 @@ def _run_workload(
             entry["servers"][name] = {"offered": False, "why": "no equivalent"}
             continue
         templates = _for_server(templates, server)
-        failure, sizes = preflight(server, templates[:50], subjects[0])
+        failure, sizes, seconds = preflight(server, templates[:50], subjects[0])
         if failure:
             entry["servers"][name] = {"offered": False, "why": failure}
             continue
         plan[name] = templates
-        entry["servers"][name] = {"offered": True, "result_sizes": sizes[:20]}
+        entry["servers"][name] = {
+            "offered": True,
+            "result_sizes": sizes[:20],
+            "single_request_ms": round(1000 * statistics.median(seconds), 2),
+        }
     runs: dict[str, list[LoadResult]] = {name: [] for name in plan}
     cpu: dict[str, dict[int, float]] = {name: {} for name in plan}
     for _ in range(rounds):

@@ -98,7 +98,8 @@ def test_every_generated_resource_has_a_source_and_labels_in_both_languages(synt
 
 def test_generated_data_conforms_to_our_shapes(tmp_path: Path) -> None:
     data = tmp_path / "synthetic.ttl"
-    data.write_text(_generated(600)[0], encoding="utf-8")
+    # Large enough for every kind of cluster (antennas, partner countries, several waves).
+    data.write_text(_generated(2_500)[0], encoding="utf-8")
     settings = load_settings({"cache_dir": str(tmp_path), "data": [str(data)]}, environ={})
     report, _inferred, _quads = snapshot.check(snapshot.read_inputs(settings), settings)
     assert report.conforms, report.as_text()[-2000:]
