@@ -186,3 +186,9 @@ def test_bundled_iris_follow_the_slug_pattern() -> None:
         if isinstance(t, URIRef) and str(t).startswith(DEFAULT_BASE_IRI + "id/")
     }
     assert iris and not [i for i in iris if not pattern.match(i)]
+
+
+def test_messages_use_prefixed_names(shapes: Graph, ontology: Graph) -> None:
+    invalid = SHAPES_DIR / "AIHubShape" / "invalid.ttl"
+    messages = {v.message for v in validate(shapes, ontology, BASE, invalid)}
+    assert "factory:lumi-aif names its host country country:fi as a partner country too" in messages
