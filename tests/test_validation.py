@@ -192,3 +192,14 @@ def test_messages_use_prefixed_names(shapes: Graph, ontology: Graph) -> None:
     invalid = SHAPES_DIR / "AIHubShape" / "invalid.ttl"
     messages = {v.message for v in validate(shapes, ontology, BASE, invalid)}
     assert "factory:lumi-aif names its host country country:fi as a partner country too" in messages
+
+
+def test_cli_json_syntax_error_is_machine_readable(tmp_path: Path, cache: list[str]) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c ex:d .\n")
+    result = run_cli("validate", "--format", "json", str(bad), *cache)
+    assert result.returncode == 2
+    error = json.loads(result.stdout)
+    assert (error["conforms"], error["path"], error["line"]) == (False, str(bad), 2)
+    assert error["error"].startswith(f"{bad}:2:")
+    assert f"{bad}:2:" in result.stderr

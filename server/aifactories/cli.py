@@ -135,8 +135,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from . import snapshot
 
     settings = _settings(args)
-    inputs = snapshot.read_inputs(settings, tuple(args.paths) if args.paths else None)
-    report, _inferred, _quads = snapshot.check(inputs, settings)
+    try:
+        inputs = snapshot.read_inputs(settings, tuple(args.paths) if args.paths else None)
+        report, _inferred, _quads = snapshot.check(inputs, settings)
+    except AIFactoriesError as exc:
+        if args.format == "json":  # machines read stdout: say why there is no report
+            where = {k: getattr(exc, k, None) for k in ("path", "line", "column")}
+            print(json.dumps({"conforms": False, "error": exc.message, **where}, indent=2))
+        raise
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
     else:
