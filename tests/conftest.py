@@ -24,7 +24,7 @@ from aifactories.graph import KnowledgeGraph, open_graph
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.ttl"
-START_TIMEOUT = 60.0
+START_TIMEOUT = 120.0
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from . import snapshot as snapshots
 from .config import Settings
 from .errors import AIFactoriesError, ConfigError
 from .snapshot import Snapshot
-from .store import EmbeddedEngine, SparqlStore, store_url
+from .store import Dataset, EmbeddedEngine, SparqlStore, store_url
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,12 @@ class KnowledgeGraph:
         pid = os.getpid()
         store = self._stores.get(pid)
         if store is None:
+            graphs = tuple(sorted(self.snapshot.graphs))
             store = self._stores[pid] = SparqlStore(
-                self.query_url, timeout=self.settings.query_timeout
+                self.query_url,
+                timeout=self.settings.query_timeout,
+                ready=self.engine.is_ready if self.engine is not None else None,
+                default_dataset=Dataset(graphs, graphs),
             )
         return store
 

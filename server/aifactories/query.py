@@ -109,6 +109,11 @@ def run(
     (a blocking operator such as ORDER BY checks its deadline late), and ``on_overrun`` (e.g.
     :meth:`EmbeddedEngine.kill_runaway`) is called so that the CPU is really freed.
     """
+    if not dataset:
+        if info.from_graphs or info.from_named:  # the query's own FROM / FROM NAMED
+            dataset = Dataset(info.from_graphs, info.from_named)
+        elif store.default_dataset is not None:
+            dataset = store.default_dataset
     try:
         return _run(store, info, query, max_rows, dataset)
     except EngineOverrun:

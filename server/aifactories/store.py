@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -53,6 +53,9 @@ class Dataset:
 
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
 
     def params(self) -> list[tuple[str, str]]:
         return [("default-graph-uri", g) for g in self.default_graphs] + [
@@ -93,6 +96,12 @@ class SparqlStore:
     query_url: str
     timeout: float
     headers: dict[str, str] = field(default_factory=dict)
+    #: Whether the engine holds its data (an embedded engine being restarted does not yet).
+    ready: Callable[[], bool] | None = None
+    #: The dataset of a query that names none: every graph of the snapshot, as default graph
+    #: (their merge) and as named graphs.  Sent explicitly, so that any SPARQL 1.1 store gives
+    #: the same answers as our embedded engine, whatever its own default-graph setting.
+    default_dataset: Dataset | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +152,8 @@ class SparqlStore:
         while True:
             attempt += 1
             conn = self._connection()
+            if conn.sock is None:
+                self._wait_until_ready(deadline)
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
@@ -168,6 +179,14 @@ class SparqlStore:
                 raise QueryTimeout(message or f"query engine answered {response.status}")
             raise StoreUnavailable(f"query engine answered {response.status}: {message}")
         return EngineResponse(response, self._release)
+
+    def _wait_until_ready(self, deadline: float) -> None:
+        """Before a new connection: wait while the engine reloads its data (never query an
+        empty store that happens to listen already)."""
+        while self.ready is not None and not self.ready():
+            if time.monotonic() >= deadline:
+                raise StoreUnavailable("the query engine is restarting; try again shortly")
+            time.sleep(RECONNECT_PAUSE_SECONDS)
 
     def _release(self, response: http.client.HTTPResponse, reusable: bool) -> None:
         if reusable and not response.isclosed():
@@ -296,12 +315,12 @@ class EmbeddedEngine:
             stderr=self.errors,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
-        self.pid_file.write_text(str(self.process.pid))
         self._wait_until_up()
         if self.nquads is not None:
             self._load(self.nquads)
         if self.expected_triples is not None:
             self._check_count(self.expected_triples)
+        self.pid_file.write_text(str(self.process.pid))  # now it may be queried
 
     def _supervise(self) -> None:
         self._watcher = threading.Thread(
@@ -313,6 +332,7 @@ class EmbeddedEngine:
         while not self._stopping.wait(SUPERVISE_INTERVAL_SECONDS):
             if self.process is None or self.process.poll() is None:
                 continue
+            self.pid_file.write_text("")  # not ready until the new engine holds the data
             log.warning(
                 "query engine exited (status %s); restarting it on port %d",
                 self.process.returncode,
@@ -327,8 +347,12 @@ class EmbeddedEngine:
             if self._stopping.is_set():  # stop() ran while we were restarting
                 self._terminate()
 
+    def is_ready(self) -> bool:
+        """Whether an engine holding the snapshot is running (any process may ask)."""
+        return self.current_pid() is not None
+
     def current_pid(self) -> int | None:
-        """The running engine's pid, as its supervisor last recorded it (any process)."""
+        """The loaded engine's pid as its supervisor recorded it; None while it restarts."""
         try:
             return int(self.pid_file.read_text())
         except (OSError, ValueError):
