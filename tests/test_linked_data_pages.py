@@ -80,3 +80,12 @@ def test_released_ontology_versions_resolve(
     assert response.status_code == 200
     assert "<https://w3id.org/aifactories/ontology/0.0.9>" in response.get_data(as_text=True)
     assert "0.0.9" in pages_client.get("/ontology.html").get_data(as_text=True)  # listed
+
+
+def test_ontology_page_shows_the_class_hierarchy(pages_client) -> None:
+    page = pages_client.get("/ontology.html").get_data(as_text=True)
+    hierarchy = re.search(r'<div class="hierarchy">(.*?)</div>', page, re.S)
+    assert hierarchy is not None
+    nested = re.sub(r"\s+", " ", hierarchy.group(1))
+    assert re.search(r'href="#AIHub">[^<]+</a><ul><li><a href="#AIFactory">', nested)
+    assert "Spatial thing" in nested  # a reused superclass, by its label

@@ -80,12 +80,19 @@ class OntologyDoc:
     license: str | None
     classes: list[Term]
     properties: list[Term]
+    #: Labels of every IRI the file labels, its own terms and the reused ones: IRI -> lang -> label.
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def children(self, iri: str | None) -> list[Term]:
+        """Classes directly under ``iri`` (``None``: the top of the ontology's own hierarchy)."""
+        own = {c.iri for c in self.classes}
+        if iri is None:
+            return [c for c in self.classes if not any(p in own for p in c.parents)]
+        return [c for c in self.classes if iri in c.parents]
 
     def label(self, iri: str, lang: str) -> str:
-        for term in (*self.classes, *self.properties):
-            if term.iri == iri:
-                return term.labels.get(lang) or term.labels.get("en") or term.anchor
-        return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        labels = self.labels.get(iri, {})
+        return labels.get(lang) or labels.get("en") or iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def _by_lang(values: list[ox.Term]) -> dict[str, str]:
@@ -146,6 +153,7 @@ def ontology_doc(triples: list[ox.Triple], ontology_iri: str) -> OntologyDoc:
         license=licence.value if licence is not None else None,
         classes=sorted(classes, key=lambda t: t.anchor.lower()),
         properties=sorted(properties, key=lambda t: t.anchor.lower()),
+        labels={iri: _by_lang(props.get(RDFS + "label", [])) for iri, props in out.items()},
     )
 
 
