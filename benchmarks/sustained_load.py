@@ -72,6 +72,8 @@ class Report:
     data_unchanged: bool
     reloads_swapped: int
     reloads_refused: int
+    #: The machine's 1-minute load average at the end: other work skews the figures.
+    load_average: float
     first_errors: list[str]
 
 
@@ -241,6 +243,7 @@ def run(
         data_unchanged=_data_state(url) == before,
         reloads_swapped=reloader.swapped if reloader else 0,
         reloads_refused=reloader.refused if reloader else 0,
+        load_average=round(os.getloadavg()[0], 1),
         first_errors=failures[:5],
     )
 
@@ -284,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             f"p50 {report.p50_ms} ms, p90 {report.p90_ms} ms, p99 {report.p99_ms} ms, "
             f"max {report.max_ms} ms; cache hits {report.cache_hit_share:.0%}; "
             f"statuses {report.statuses}; data unchanged: {report.data_unchanged}; "
-            f"reloads swapped {report.reloads_swapped}, refused {report.reloads_refused}"
+            f"reloads swapped {report.reloads_swapped}, refused {report.reloads_refused}; "
+            f"load average {report.load_average}"
         )
         for failure in report.first_errors:
             print("  error:", failure)
