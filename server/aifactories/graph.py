@@ -60,6 +60,9 @@ class KnowledgeGraph:
             return False
 
     def close(self) -> None:
+        for store in self._stores.values():
+            store.close()
+        self._stores.clear()
         if self.engine is not None:
             self.engine.stop()
 

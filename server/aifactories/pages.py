@@ -201,7 +201,7 @@ def readyz() -> tuple[Response, int]:
         "loadSeconds": graph.ready_seconds,
         "snapshotFromCache": snap.from_cache,
         "store": "embedded" if graph.engine is not None else "external",
-        "reloadError": getattr(graph, "reload_error", None),
+        "reloadError": graph.reload_error,
         "version": __version__,
     }
     return jsonify(body), (200 if engine_ok else 503)

@@ -52,6 +52,8 @@ class Inputs:
 
     def version(self, settings: Settings) -> str:
         parts = [PIPELINE_VERSION.encode(), __version__.encode(), settings.base_iri.encode()]
+        if settings.skip_validation:  # no inferred graph: a different snapshot, never mixed up
+            parts.append(b"unvalidated")
         for f in sorted((self.ontology, *self.data), key=lambda f: f.content):
             parts += [str(f.format).encode(), f.content]
         if self.shapes is not None:
