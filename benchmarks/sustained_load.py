@@ -90,6 +90,7 @@ def _free_port() -> int:
 def start_server(cache: Path, data: Path | None) -> tuple[str, subprocess.Popen[bytes]]:
     """``aifactories serve`` on the bundled graph (or ``data``); output to a file."""
     port = _free_port()
+    cache.mkdir(parents=True, exist_ok=True)
     log = open(cache / "server.log", "wb")  # noqa: SIM115 - closed with the process
     command = [sys.executable, "-m", "aifactories", "serve", "--port", str(port)]
     if data is not None:
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             data = Path(scratch) / "data"
             shutil.copytree(data_dir(), data)
         if url is None:
-            url, process = start_server(Path(scratch), data)
+            # The cache beside the data, never above it (files under the cache are skipped).
+            url, process = start_server(Path(scratch) / "cache", data)
         reloader = None
         if args.reload_every and process is not None and data is not None:
             reloader = Reloader(url, process, data, args.reload_every)
