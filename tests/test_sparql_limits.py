@@ -41,7 +41,7 @@ def limited_server(
 
 
 def engine_pid(server: LiveServer) -> int:
-    """The Oxigraph child of the server's master process."""
+    """The live Oxigraph child of the server's master process (not a killed, unreaped one)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -50,8 +50,8 @@ def engine_pid(server: LiveServer) -> int:
         except OSError:
             continue
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if name == "oxigraph" and ppid == server.process.pid:
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if name == "oxigraph" and int(ppid) == server.process.pid and state != "Z":
             return int(entry.name)
     raise AssertionError("no engine process found")
 
@@ -115,17 +115,20 @@ def test_runaway_query_really_stops(limited_server: LiveServer) -> None:
 
 
 def test_runaway_sort_is_stopped_too(limited_server: LiveServer) -> None:
-    """ORDER BY materialises before it checks its deadline: the engine is killed and restarted."""
+    """ORDER BY materialises before it checks its deadline; if the engine is still busy
+    after the grace period it is killed and restarted (see test_sparql_engine.py)."""
     engine = engine_pid(limited_server)
     started = time.monotonic()
     response = run(limited_server, RUNAWAY_SORT)
     elapsed = time.monotonic() - started
     assert response.status_code == 503, response.text
-    time.sleep(1.0)  # the supervisor starts a fresh engine
-    assert not Path(f"/proc/{engine}").exists()
-    assert engine_pid(limited_server) != engine
+    time.sleep(1.0)  # the supervisor starts a fresh engine, if it had to kill the old one
     burnt = engine_cpu_over(limited_server, 1.0)
-    print(f"\nrunaway ORDER BY: 503 after {elapsed:.2f} s, engine CPU after: {burnt:.2f} s")
+    mechanism = "cancelled it" if engine_pid(limited_server) == engine else "was replaced"
+    print(
+        f"\nrunaway ORDER BY: 503 after {elapsed:.2f} s, the engine {mechanism}, "
+        f"engine CPU after: {burnt:.2f} s"
+    )
     assert burnt < 0.2
     assert run(limited_server, SMALL).status_code == 200
 
@@ -167,7 +170,8 @@ def _killed_pids(server: LiveServer) -> set[str]:
 
 
 def test_two_runaways_kill_the_engine_once(limited_server: LiveServer) -> None:
-    """Both overrun on the same engine: it is killed, but its fresh replacement is not."""
+    """Both overrun on the same engine: it is killed (unless it cancelled them itself), but its
+    fresh replacement is not."""
     killed_before = _killed_pids(limited_server)
     statuses: list[int] = []
     threads = [
@@ -184,5 +188,5 @@ def test_two_runaways_kill_the_engine_once(limited_server: LiveServer) -> None:
         thread.join()
     time.sleep(1.0)
     assert statuses == [503, 503]
-    assert len(_killed_pids(limited_server) - killed_before) == 1
+    assert len(_killed_pids(limited_server) - killed_before) <= 1
     assert run(limited_server, SMALL.replace("?s", "?afterTwo")).status_code == 200

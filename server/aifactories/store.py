@@ -41,7 +41,7 @@ CANCELLED_MARKER = b"The SPARQL operation has been cancelled"
 CLIENT_GRACE_SECONDS = 2.0
 ENGINE_START_SECONDS = 10.0
 #: How long a query waits for a refused engine (one being restarted) before a 503.
-RECONNECT_SECONDS = 3.0
+RECONNECT_SECONDS = 5.0
 RECONNECT_PAUSE_SECONDS = 0.05
 #: How often the supervisor checks that the engine still runs.
 SUPERVISE_INTERVAL_SECONDS = 0.2
@@ -146,7 +146,8 @@ class SparqlStore:
         }
         path = self._parts.path or "/"
         # A kept-alive connection may have been closed by the engine: retry at once.  A refused
-        # connection may be an engine being restarted by its supervisor: retry for a moment.
+        # or reset connection may be an engine being restarted by its supervisor: retry for a
+        # moment.  (Queries are read-only, so sending one again is harmless.)
         deadline = time.monotonic() + RECONNECT_SECONDS
         attempt = 0
         while True:
@@ -165,8 +166,9 @@ class SparqlStore:
                 ) from None
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 self._drop_connection()
-                refused = isinstance(exc, ConnectionRefusedError)
-                if attempt > 1 and not (refused and time.monotonic() < deadline):
+                # refused or reset: maybe an engine being replaced by its supervisor
+                transient = isinstance(exc, ConnectionError)
+                if attempt > 1 and not (transient and time.monotonic() < deadline):
                     raise StoreUnavailable(f"query engine unreachable: {exc}") from None
                 if attempt > 1:
                     time.sleep(RECONNECT_PAUSE_SECONDS)
@@ -338,12 +340,15 @@ class EmbeddedEngine:
                 self.process.returncode,
                 self.port,
             )
+            started = time.monotonic()
             try:
                 self._spawn()
             except StoreUnavailable as exc:
-                log.error("could not restart the query engine: %s", exc)
+                log.error("could not restart the query engine (will retry): %s", exc)
+                self._terminate()  # so that the next round sees it gone and tries again
                 continue
             self.restarts += 1
+            log.warning("query engine restarted in %.2f s", time.monotonic() - started)
             if self._stopping.is_set():  # stop() ran while we were restarting
                 self._terminate()
 
