@@ -199,7 +199,8 @@ def endpoint() -> Response:
     if cached is None:
         info = g.query_info = analyse(protocol.query, settings.service_allowlist)
         fmt = _format(protocol, info)
-        dataset = _dataset(protocol.dataset, info)
+        # FROM / FROM NAMED are part of the normalised text; query.run applies them.
+        dataset = protocol.dataset
         key = response_key(kg.snapshot.version, info.normalised, dataset.params(), fmt.name)
         if _not_modified(key):
             return _finish(Response(status=304), key)
@@ -256,20 +257,6 @@ def _answer(
     else:
         body = result.serialize(fmt, known)
     return CachedResponse(body, fmt.content_type, headers, etag=key)
-
-
-def _dataset(given: Dataset, info: QueryInfo) -> Dataset:
-    """The protocol's dataset if any, else the query's FROM / FROM NAMED clauses.
-
-    The engine runs with a union default graph, which would otherwise override FROM; passing
-    the query's own dataset explicitly keeps SPARQL's semantics.  Either way the IRIs only
-    select graphs of the local dataset: nothing is ever fetched.
-    """
-    if given.default_graphs or given.named_graphs:
-        return given
-    if info.from_graphs or info.from_named:
-        return Dataset(info.from_graphs, info.from_named)
-    return given
 
 
 def _not_modified(key: str) -> bool:
