@@ -97,3 +97,7 @@ def test_ui_pages_forbid_foreign_scripts(live_server: LiveServer) -> None:
     policy = _page(live_server).headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "script-src" not in policy or "'unsafe-inline'" not in policy.split("script-src")[1]
+
+
+def test_examples_page_forbids_foreign_scripts(live_server: LiveServer) -> None:
+    assert "default-src 'self'" in _page(live_server, "/queries").headers["Content-Security-Policy"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from . import bundle
 
@@ -74,6 +74,15 @@ def example_queries(folder: Path | None = None) -> list[ExampleQuery]:
     return examples
 
 
+#: The SPARQL pages load everything from this server; no injected script can run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
 @bp.get("/queries")
-def listing() -> str:
-    return render_template("sparql_queries.html", examples=example_queries())
+def listing() -> Response:
+    page = Response(render_template("sparql_queries.html", examples=example_queries()))
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return page

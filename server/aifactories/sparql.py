@@ -26,7 +26,7 @@ from .cache import CachedResponse, ResponseCache, response_key
 from .errors import BadRequest, ForbiddenQuery, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
 from .negotiation import GRAPH_FORMATS, RESULTS_FORMATS, Format, by_name, choose
 from .prefixes import prefixes, sparql_prologue
-from .queries import example_queries
+from .queries import CONTENT_SECURITY_POLICY, example_queries
 from .sparql_check import QueryInfo, analyse, with_prefixes
 from .store import Dataset
 from .web import EXTENSION, current_graph, current_settings
@@ -39,10 +39,6 @@ UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"
 CACHE_EXTENSION = "aifactories.response_cache"
 CACHE_CONTROL = "public, max-age=300"
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 #: Says whether the per-process response cache answered (for operators and tests).
 CACHE_HEADER = "X-Cache"
 SD_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
