@@ -192,6 +192,7 @@ def ours_start(
         "rss_mb": memory.rss_mb,
         "pss_mb": memory.pss_mb,
         "processes": memory.processes,
+        "by_process": memory.by_process,
     }
 
 

@@ -126,13 +126,32 @@ class Memory:
     rss_mb: float
     pss_mb: float
     processes: int
+    #: (executable name, RSS MB, PSS MB) of each process, the root first
+    by_process: tuple[tuple[str, float, float], ...] = ()
+
+
+def _program(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return "?"
+    # ``python .../aifactories serve`` -> aifactories; ``.../oxigraph serve`` -> oxigraph
+    names = [Path(a.decode(errors="replace")).name for a in argv[:2] if a]
+    return names[1] if len(names) > 1 and names[0].startswith("python") else names[0]
 
 
 def tree_memory(pid: int) -> Memory:
-    pids = process_tree(pid)
-    rss = sum(_smaps_kb(p, "Rss") for p in pids)
-    pss = sum(_smaps_kb(p, "Pss") for p in pids)
-    return Memory(round(rss / 1024, 1), round(pss / 1024, 1), len(pids))
+    per = [
+        (_program(p), round(_smaps_kb(p, "Rss") / 1024, 1), round(_smaps_kb(p, "Pss") / 1024, 1))
+        for p in process_tree(pid)
+    ]
+    return Memory(
+        round(sum(r for _, r, _ in per), 1),
+        round(sum(s for _, _, s in per), 1),
+        len(per),
+        tuple(per),
+    )
 
 
 # ---- a running server -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io
 import shutil
 import socket
 import sys
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,8 +128,11 @@ def ours(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_harness_starts_our_server_as_production_does(ours: Server) -> None:
     ready = requests.get(ours.base_url + "/readyz", timeout=10).json()
     assert ready["ready"] and ready["triples"] > 0
-    memory = ours.memory()
-    # gunicorn master, two workers and the Oxigraph engine
+    # gunicorn master, two workers and the Oxigraph engine (the second worker may still be
+    # forking when the first answers /readyz)
+    deadline = time.monotonic() + 10
+    while (memory := ours.memory()).processes < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert memory.processes >= 4 and memory.rss_mb > memory.pss_mb > 0
 
 
