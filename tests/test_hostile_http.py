@@ -129,6 +129,14 @@ def test_five_megabyte_chunked_body_is_413(server: LiveServer) -> None:
     assert still_serving(server)
 
 
+def test_small_chunked_query_still_runs(server: LiveServer) -> None:
+    """The twin of the 413: a chunked body under the limit is read whole and answered."""
+    chunks = (part.encode() for part in ("ASK ", "{ ?s ?p ?o }"))
+    response = requests.post(server.url + "/sparql", data=chunks, headers=DIRECT, timeout=60)
+    assert response.status_code == 200
+    assert response.json()["boolean"] is True
+
+
 @pytest.mark.parametrize("length", [20_000, 200_000])
 def test_very_long_query_string(server: LiveServer, length: int) -> None:
     query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * length
