@@ -166,8 +166,9 @@ class SparqlStore:
                 ) from None
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 self._drop_connection()
-                # refused or reset: maybe an engine being replaced by its supervisor
-                transient = isinstance(exc, ConnectionError)
+                # refused or reset: maybe an embedded engine being replaced by its supervisor
+                # (an external store that is down is reported at once)
+                transient = self.ready is not None and isinstance(exc, ConnectionError)
                 if attempt > 1 and not (transient and time.monotonic() < deadline):
                     raise StoreUnavailable(f"query engine unreachable: {exc}") from None
                 if attempt > 1:
