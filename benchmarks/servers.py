@@ -54,10 +54,22 @@ def venv_tool(name: str) -> str:
     return found
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """wrk does not follow redirects, so neither may the checks made before it runs: a 303
+    must show up as a 303, not as the 200 of the page it points to."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def http_get(url: str, accept: str = "*/*", timeout: float = 60) -> tuple[int, bytes]:
+    """GET without following redirects: (status, body)."""
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

@@ -189,7 +189,8 @@ def build_workloads(
             "c",
             f"{len(page_subjects)} resources as HTML pages (ours only)",
             False,
-            [Template(p, "text/html") for p in _page_paths(page_subjects, base_iri, "")],
+            # The .html document itself: the bare IRI answers 303 (Cool URIs), not the page.
+            [Template(p, "text/html") for p in _page_paths(page_subjects, base_iri, ".html")],
             None,
         ),
         Workload(
