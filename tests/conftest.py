@@ -25,6 +25,17 @@ from aifactories.graph import KnowledgeGraph, open_graph
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY = FIXTURES / "tiny.ttl"
 START_TIMEOUT = 120.0
+#: Headless Chromium kept offline: no sync, no component updates, no QUIC, no first-run work.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def free_port() -> int:

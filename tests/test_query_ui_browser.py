@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LiveServer
+from conftest import CHROMIUM_FLAGS, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_SECONDS = 20
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-)
+FLAGS = (*CHROMIUM_FLAGS, "--disable-dev-shm-usage")
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs the Debian packages chromium and chromium-driver"
