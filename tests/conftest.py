@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import rdflib
 import requests
 
-from aifactories import create_app
+from aifactories import bundle, create_app
 from aifactories.config import Settings, load_settings
 from aifactories.graph import KnowledgeGraph, open_graph
 
@@ -42,6 +43,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> list[str]:
+    """``--cache-dir`` arguments for a CLI run with a cache of its own."""
+    return ["--cache-dir", str(tmp_path / "cache")]
+
+
+@pytest.fixture(scope="session")
+def ontology() -> rdflib.Graph:
+    """The ontology's edit source, parsed with rdflib."""
+    return rdflib.Graph().parse(bundle.ontology_file())
 
 
 @pytest.fixture(scope="session")

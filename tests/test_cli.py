@@ -12,11 +12,6 @@ import pytest
 from conftest import FIXTURES, TINY, run_cli
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> list[str]:
-    return ["--cache-dir", str(tmp_path / "cache")]
-
-
 def test_help_lists_every_command() -> None:
     result = run_cli("--help")
     assert result.returncode == 0

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 
-from aifactories import bundle, snapshot
+from aifactories import snapshot
 from aifactories.config import DEFAULT_BASE_IRI, load_settings
 from aifactories.prefixes import prefixes
 from aifactories.reasoning import is_tautology, owl_rl_closure
@@ -18,16 +17,6 @@ AIF = Namespace(DEFAULT_BASE_IRI + "ontology#")
 ID = Namespace(DEFAULT_BASE_IRI + "id/")
 BASE = FIXTURES / "shapes" / "base.ttl"
 INFERRED_GRAPH = DEFAULT_BASE_IRI + "graph/inferred"
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(bundle.ontology_file())
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> list[str]:
-    return ["--cache-dir", str(tmp_path / "cache")]
 
 
 def with_ontology(ontology: Graph, turtle: str) -> Graph:

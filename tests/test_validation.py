@@ -33,16 +33,6 @@ def shapes() -> Graph:
     return Graph().parse(bundle.shapes_file())
 
 
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(bundle.ontology_file())
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> list[str]:
-    return ["--cache-dir", str(tmp_path / "cache")]
-
-
 def validate(shapes: Graph, ontology: Graph, *files: Path) -> list[Violation]:
     data = Graph()
     for path in files:
