@@ -51,6 +51,9 @@ class Settings:
     #: Per-client limits on /sparql (0: off): queries running at once, query seconds a minute.
     client_max_concurrent_queries: int = 0
     client_query_seconds_per_minute: float = 0.0
+    #: One access-log line per HTTP request on stdout.  Off by default: every query already gets
+    #: a structured log line, and the access log cost ~17 % of a cached answer's CPU (measured).
+    access_log: bool = False
     #: Skip SHACL/OWL RL on start-up (never the default; for benchmarks of raw loading).
     skip_validation: bool = False
 

@@ -106,7 +106,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "graceful_timeout": int(settings.query_timeout + 5),
         "keepalive": 5,
         "limit_request_line": 16384,
-        "accesslog": "-",
+        "accesslog": "-" if settings.access_log else None,
         "control_socket_disable": True,
         "proc_name": "aifactories",
     }
