@@ -18,7 +18,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from aifactories import bundle
-from aifactories.store import oxigraph_executable
+from aifactories.engine import oxigraph_executable
 from conftest import TINY, LiveServer, free_port, run_cli, start_server, stop_server
 
 DATA_GRAPH = "https://w3id.org/aifactories/graph/data"

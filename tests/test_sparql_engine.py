@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aifactories.store import EmbeddedEngine, SparqlStore
+from aifactories.engine import EmbeddedEngine
+from aifactories.store import SparqlStore
 
 QUADS = (
     "<http://example.org/s{n}> <http://example.org/p> <http://example.org/o{n}> "

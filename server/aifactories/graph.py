@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from . import external
 from . import snapshot as snapshots
 from .config import Settings
+from .engine import EmbeddedEngine
 from .errors import AIFactoriesError, ConfigError
 from .snapshot import Snapshot
-from .store import Dataset, EmbeddedEngine, SparqlStore, store_url
+from .store import Dataset, SparqlStore, store_url
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,289 @@
+"""The embedded query engine: Oxigraph's own server as a supervised child process.
+
+It listens on a free loopback port, holds one snapshot, enforces the query timeout itself, and is
+killed and restarted (same port, same data) when a query outlives that timeout anyway.  Requests
+reach it through :class:`aifactories.store.SparqlStore`, like any external store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import http.client
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+from .errors import StoreUnavailable
+from .store import SparqlStore
+
+log = logging.getLogger(__name__)
+
+ENGINE_START_SECONDS = 10.0
+#: How often the supervisor checks that the engine still runs.
+SUPERVISE_INTERVAL_SECONDS = 0.2
+
+
+def oxigraph_executable() -> str:
+    """The ``oxigraph`` server binary installed with the ``oxigraph`` package."""
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "oxigraph",
+        Path(sys.executable).parent / "oxigraph",
+    ]
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("oxigraph")
+    if found:
+        return found
+    raise StoreUnavailable("the 'oxigraph' server is not installed (pip install oxigraph)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the engine gets SIGTERM if the server that started it dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class EmbeddedEngine:
+    """An Oxigraph server child process holding one snapshot, bound to 127.0.0.1 only.
+
+    The process that starts it (the ``serve`` master, before forking its workers) also runs a
+    small supervisor thread: if the engine exits, it is started again on the same port with the
+    same snapshot.  That makes :meth:`kill_runaway` safe to call from any worker: the last
+    resort against a query the engine failed to cancel is to kill the engine, whose
+    replacement holds the data again within a second (measured 0.05-0.3 s).  Queries that were
+    streaming from the old engine get a 503 with ``Retry-After``; new ones wait for the new
+    engine (:attr:`SparqlStore.ready`), so they never see it half-loaded.
+    """
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes] | None,
+        port: int,
+        timeout: float,
+        errors: IO[bytes] | None = None,
+        *,
+        nquads: Path | None = None,
+        expected_triples: int | None = None,
+    ) -> None:
+        self.process = process
+        self.errors = errors
+        self.port = port
+        self.timeout = timeout
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.query_url = f"{self.base_url}/query"
+        self.nquads = nquads
+        self.expected_triples = expected_triples
+        self.restarts = 0
+        self._owner = os.getpid()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        # Workers find the current engine's pid here (it changes when the engine is restarted).
+        fd, pid_file = tempfile.mkstemp(prefix="aifactories-engine-", suffix=".pid")
+        os.close(fd)
+        self.pid_file = Path(pid_file)
+
+    @classmethod
+    def start(
+        cls, nquads: Path, *, timeout: float, expected_triples: int | None = None
+    ) -> EmbeddedEngine:
+        """Start the engine, load ``nquads``, check the count and supervise it; raise
+        StoreUnavailable."""
+        last_error = "did not start"
+        for _ in range(3):  # the free port may be taken between our probe and the engine's bind
+            engine = cls(
+                None, _free_port(), timeout, nquads=nquads, expected_triples=expected_triples
+            )
+            try:
+                engine._spawn()
+            except StoreUnavailable as exc:
+                last_error = str(exc)
+                engine.stop()
+                continue
+            engine._supervise()
+            return engine
+        raise StoreUnavailable(f"could not start the embedded Oxigraph engine: {last_error}")
+
+    def _spawn(self) -> None:
+        """Start the server process on ``self.port`` and load the snapshot into it."""
+        if self.errors is not None:
+            self.errors.close()
+        # A file, not a pipe: a full pipe would stall the engine.  Closed in stop().
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                oxigraph_executable(),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+                "--timeout-s",
+                str(max(1, round(self.timeout))),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        self._wait_until_up()
+        if self.nquads is not None:
+            self._load(self.nquads)
+        if self.expected_triples is not None:
+            self._check_count(self.expected_triples)
+        self.pid_file.write_text(str(self.process.pid))  # now it may be queried
+
+    def _supervise(self) -> None:
+        self._watcher = threading.Thread(
+            target=self._watch, name="aifactories-engine-supervisor", daemon=True
+        )
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(SUPERVISE_INTERVAL_SECONDS):
+            if self.process is None or self.process.poll() is None:
+                continue
+            self.pid_file.write_text("")  # not ready until the new engine holds the data
+            log.warning(
+                "query engine exited (status %s); restarting it on port %d",
+                self.process.returncode,
+                self.port,
+            )
+            started = time.monotonic()
+            try:
+                self._spawn()
+            except StoreUnavailable as exc:
+                log.error("could not restart the query engine (will retry): %s", exc)
+                self._terminate()  # so that the next round sees it gone and tries again
+                continue
+            self.restarts += 1
+            log.warning("query engine restarted in %.2f s", time.monotonic() - started)
+            if self._stopping.is_set():  # stop() ran while we were restarting
+                self._terminate()
+
+    def is_ready(self) -> bool:
+        """Whether an engine holding the snapshot is running (any process may ask)."""
+        return self.current_pid() is not None
+
+    def current_pid(self) -> int | None:
+        """The loaded engine's pid as its supervisor recorded it; None while it restarts."""
+        try:
+            return int(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def kill_runaway(self, pid: int | None = None) -> None:
+        """Kill the engine (from any process): its supervisor starts a fresh one.
+
+        ``pid`` is the engine the runaway query was sent to; if it has already been replaced
+        (two runaways overran together), the fresh engine is left alone.
+        """
+        current = self.current_pid()
+        if current is None or (pid is not None and pid != current):
+            return
+        try:
+            cmdline = Path(f"/proc/{current}/cmdline").read_bytes()
+        except OSError:
+            return
+        if b"oxigraph" in cmdline and f"127.0.0.1:{self.port}".encode() in cmdline:
+            log.warning("killing query engine pid %d: it did not cancel a query in time", current)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(current, signal.SIGKILL)
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + ENGINE_START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.error_log()
+                raise StoreUnavailable(
+                    f"engine exited with status {self.process.returncode}: {err.strip()[:300]}"
+                )
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 0.2),
+            ):
+                return
+            time.sleep(0.02)
+        raise StoreUnavailable("engine did not open its port in time")
+
+    def _load(self, nquads: Path) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        try:
+            with open(nquads, "rb") as body:
+                conn.request(
+                    "POST",
+                    "/store",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/n-quads",
+                        "Content-Length": str(nquads.stat().st_size),
+                    },
+                )
+                response = conn.getresponse()
+                detail = response.read().decode("utf-8", "replace")
+            if response.status >= 300:
+                raise StoreUnavailable(
+                    f"engine refused the data ({response.status}): {detail[:300]}"
+                )
+        except OSError as exc:
+            raise StoreUnavailable(f"could not load the data into the engine: {exc}") from None
+        finally:
+            conn.close()
+
+    def _check_count(self, expected: int) -> None:
+        store = SparqlStore(self.query_url, timeout=60)
+        response = store.execute(
+            "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", "text/tab-separated-values"
+        )
+        lines = response.read().splitlines()
+        store.close()
+        got = int(lines[1].split(b"^^")[0].strip(b'"')) if len(lines) > 1 else -1
+        if got != expected:
+            raise StoreUnavailable(f"engine holds {got} quads, expected {expected}")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the engine for good (only the process that started it can)."""
+        self._stopping.set()
+        if os.getpid() != self._owner:
+            return
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(ENGINE_START_SECONDS)
+        self._terminate()
+        if self.errors is not None:
+            self.errors.close()
+        self.pid_file.unlink(missing_ok=True)
+
+    def _terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def error_log(self) -> str:
+        """What the engine wrote to stderr (startup failures, cancelled streams)."""
+        if self.errors is None or self.errors.closed:
+            return ""
+        self.errors.seek(0)
+        return self.errors.read().decode("utf-8", "replace")
