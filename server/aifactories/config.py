@@ -51,6 +51,9 @@ class Settings:
     #: Per-client limits on /sparql (0: off): queries running at once, query seconds a minute.
     client_max_concurrent_queries: int = 0
     client_query_seconds_per_minute: float = 0.0
+    #: Where the embedded engine keeps the graph: "memory" (fastest; its loopback port also
+    #: accepts writes) or "disk" (an on-disk store per data version, served read-only).
+    engine_storage: str = "memory"
     #: One access-log line per HTTP request on stdout.  Off by default: every query already gets
     #: a structured log line, and the access log cost ~17 % of a cached answer's CPU (measured).
     access_log: bool = False
@@ -64,6 +67,10 @@ class Settings:
             raise ConfigError(f"port out of range: {self.port}")
         if self.workers < 1 or self.threads < 1:
             raise ConfigError("workers and threads must be at least 1")
+        if self.engine_storage not in ("memory", "disk"):
+            raise ConfigError(
+                f"engine_storage must be 'memory' or 'disk', not {self.engine_storage!r}"
+            )
         if self.query_timeout <= 0 or self.max_rows < 1 or self.max_request_bytes < 1:
             raise ConfigError("query_timeout, max_rows and max_request_bytes must be positive")
 

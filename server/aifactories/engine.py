@@ -61,6 +61,31 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def build_disk_store(nquads: Path) -> Path:
+    """The on-disk Oxigraph store of a snapshot, built beside it once (atomically) and reused."""
+    location = nquads.parent / "oxigraph"
+    if location.is_dir():
+        return location
+    building = Path(tempfile.mkdtemp(prefix=".oxigraph.", dir=nquads.parent))
+    try:
+        result = subprocess.run(
+            [oxigraph_executable(), "load", "--location", str(building), "--file", str(nquads)],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            raise StoreUnavailable(f"could not build the on-disk store: {result.stderr[-300:]}")
+        try:
+            os.rename(building, location)
+        except OSError:
+            if not location.is_dir():  # not a concurrent builder's win
+                raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return location
+
+
 class EmbeddedEngine:
     """An Oxigraph server child process holding one snapshot, bound to 127.0.0.1 only.
 
@@ -82,6 +107,7 @@ class EmbeddedEngine:
         *,
         nquads: Path | None = None,
         expected_triples: int | None = None,
+        location: Path | None = None,
     ) -> None:
         self.process = process
         self.errors = errors
@@ -91,6 +117,8 @@ class EmbeddedEngine:
         self.query_url = f"{self.base_url}/query"
         self.nquads = nquads
         self.expected_triples = expected_triples
+        #: An on-disk store served read-only (``engine_storage = "disk"``), or None: in memory.
+        self.location = location
         self.restarts = 0
         self._owner = os.getpid()
         self._stopping = threading.Event()
@@ -102,14 +130,31 @@ class EmbeddedEngine:
 
     @classmethod
     def start(
-        cls, nquads: Path, *, timeout: float, expected_triples: int | None = None
+        cls,
+        nquads: Path,
+        *,
+        timeout: float,
+        expected_triples: int | None = None,
+        storage: str = "memory",
     ) -> EmbeddedEngine:
         """Start the engine, load ``nquads``, check the count and supervise it; raise
-        StoreUnavailable."""
+        StoreUnavailable.
+
+        ``storage="memory"`` (the default, fastest) loads the snapshot into an in-memory server,
+        which also accepts writes on its loopback port; ``"disk"`` builds an on-disk store next
+        to the snapshot once per data version and serves it read-only (writes get 403), at
+        about +0.6 ms per uncached example query (measured on the bundled graph).
+        """
+        location = build_disk_store(nquads) if storage == "disk" else None
         last_error = "did not start"
         for _ in range(3):  # the free port may be taken between our probe and the engine's bind
             engine = cls(
-                None, _free_port(), timeout, nquads=nquads, expected_triples=expected_triples
+                None,
+                _free_port(),
+                timeout,
+                nquads=None if location else nquads,
+                expected_triples=expected_triples,
+                location=location,
             )
             try:
                 engine._spawn()
@@ -130,7 +175,11 @@ class EmbeddedEngine:
         self.process = subprocess.Popen(
             [
                 oxigraph_executable(),
-                "serve",
+                *(
+                    ("serve-read-only", "--location", str(self.location))
+                    if self.location
+                    else ("serve",)
+                ),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--union-default-graph",

@@ -89,7 +89,10 @@ def open_graph(settings: Settings) -> KnowledgeGraph:
     else:
         snap = snapshots.build(settings)
         engine = EmbeddedEngine.start(
-            snap.path, timeout=settings.query_timeout, expected_triples=snap.triples
+            snap.path,
+            timeout=settings.query_timeout,
+            expected_triples=snap.triples,
+            storage=settings.engine_storage,
         )
         graph = KnowledgeGraph(settings, snap, engine.query_url, engine)
     graph.ready_seconds = round(time.perf_counter() - started, 3)
