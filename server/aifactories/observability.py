@@ -16,6 +16,7 @@ when scraped.  In-process apps (tests) keep per-app counters.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -181,8 +182,15 @@ def _start() -> None:
 
 
 def _analyse(text: str) -> QueryInfo | None:
+    return _analysed(text, current_app.extensions["aifactories"].settings.service_allowlist)
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(text: str, allowlist: tuple[str, ...]) -> QueryInfo | None:
+    """The lexer's view of a query the response cache answered (memoised: the same texts
+    come back, and re-lexing them cost more than the cache hit itself)."""
     try:
-        return analyse(text, current_app.extensions["aifactories"].settings.service_allowlist)
+        return analyse(text, allowlist)
     except AIFactoriesError:
         return None
 

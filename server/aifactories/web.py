@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-import uuid
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,8 +64,14 @@ def current_settings() -> Settings:
     return current_app.extensions[EXTENSION].settings
 
 
+#: Request ids need to be unique, not unpredictable: pid + a counter costs a fraction of
+#: ``uuid4()`` (which was 6 % of a cached answer's CPU in a py-spy profile).
+_REQUEST_COUNTER = itertools.count(1)
+
+
 def _request_id() -> None:
-    g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    given = request.headers.get("X-Request-Id", "")[:64]
+    g.request_id = given or f"{os.getpid():x}-{next(_REQUEST_COUNTER):x}"
 
 
 def _common_headers(response: Response) -> Response:
