@@ -20,7 +20,7 @@ from .errors import EXIT_BAD_INPUT, EXIT_NONCONFORMANT, EXIT_OK, AIFactoriesErro
 QUERY_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld")
 
 
-def _common(parser: argparse.ArgumentParser, data_nargs: str = "+") -> None:
+def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-iri", help="public base IRI (default https://w3id.org/aifactories/)"
     )

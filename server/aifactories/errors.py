@@ -100,14 +100,6 @@ class NotFound(AIFactoriesError):
     title = "Not found"
 
 
-class MethodNotAllowed(AIFactoriesError):
-    status = 405
-    title = "Method not allowed"
-
-    def __init__(self, message: str, allowed: tuple[str, ...]) -> None:
-        super().__init__(message, headers={"Allow": ", ".join(allowed)})
-
-
 class NotAcceptable(AIFactoriesError):
     status = 406
     title = "Not acceptable"

@@ -33,7 +33,6 @@ class KnowledgeGraph:
     ready_seconds: float = 0.0
     #: Why the last reload was refused (``None`` when it succeeded or none was asked).
     reload_error: str | None = None
-    opened_at: float = field(default_factory=time.time)
 
     _stores: dict[int, SparqlStore] = field(default_factory=dict, repr=False)
 

@@ -70,7 +70,9 @@ FORMATS: dict[str, Format] = {
 
 RESULTS_FORMATS = ("json", "xml", "csv", "tsv", "html")
 GRAPH_FORMATS = ("turtle", "ntriples", "rdfxml", "jsonld", "trig", "nquads", "html")
-DOCUMENT_FORMATS = ("turtle", "jsonld", "rdfxml", "ntriples", "html")
+#: Documents (resources, the ontology, VoID): RDF first, so ``*/*`` gets Turtle, HTML only
+#: when a browser prefers it.
+DOCUMENT_FORMATS = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
 
 #: Short names accepted in ``?format=`` besides the canonical ones.
 _ALIASES = {
@@ -85,10 +87,6 @@ _ALIASES = {
     "nq": "nquads",
     "text/html": "html",
 }
-
-
-def by_suffix(suffix: str) -> Format | None:
-    return next((f for f in FORMATS.values() if f.suffix == suffix), None)
 
 
 def by_name(name: str) -> Format | None:
@@ -123,3 +121,10 @@ def choose(accept: MIMEAccept, candidates: tuple[str, ...], override: str | None
             + ", ".join(FORMATS[n].media_type for n in candidates)
         )
     return next(f for f in (FORMATS[n] for n in candidates) if best in f.media_types)
+
+
+#: Document suffixes, from the table (``.owl`` is RDF/XML too, as Protégé users expect).
+DOCUMENT_SUFFIXES: dict[str, str] = {
+    **{FORMATS[name].suffix or "": name for name in DOCUMENT_FORMATS},
+    ".owl": "rdfxml",
+}

@@ -26,7 +26,7 @@ from . import bundle, describe
 from .errors import NotAcceptable, NotFound
 from .graph import KnowledgeGraph
 from .i18n import choose_language, strings
-from .negotiation import FORMATS, Format, choose
+from .negotiation import DOCUMENT_FORMATS, DOCUMENT_SUFFIXES, FORMATS, Format, choose
 from .ontology_docs import (
     ontology_doc,
     parse_turtle,
@@ -42,10 +42,8 @@ from .web import current_graph, current_settings
 
 bp = Blueprint("resources", __name__)
 
-#: RDF formats first: ``*/*`` (crawlers, Protégé, curl) gets Turtle; HTML only when preferred.
-NEGOTIATED = ("turtle", "rdfxml", "jsonld", "ntriples", "html")
-SUFFIXES = {".ttl": "turtle", ".rdf": "rdfxml", ".owl": "rdfxml", ".jsonld": "jsonld",
-            ".nt": "ntriples", ".html": "html"}  # fmt: skip
+NEGOTIATED = DOCUMENT_FORMATS
+SUFFIXES = DOCUMENT_SUFFIXES
 SEGMENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CACHE_CONTROL = "public, max-age=300"
 
