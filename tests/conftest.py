@@ -1,6 +1,6 @@
 """Shared fixtures: settings, an opened graph, the Flask app and client, a live server.
 
-Tests about HTTP behaviour use ``live_server``: the real ``aifactories serve`` (gunicorn and the
+Tests about HTTP behaviour use ``live_server``: the real ``aifactories serve`` (granian and the
 embedded engine) on a free loopback port.  Tests about views use ``client``.
 """
 
@@ -129,6 +129,23 @@ class LiveServer:
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=30, **kwargs)
+
+
+def server_workers(master: int) -> list[int]:
+    """The master's children that are server workers (not the query engine)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == master and b"aifactories" in cmdline and b"serve" in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def start_server(*args: str, cache: Path, port: int | None = None) -> LiveServer:

@@ -128,7 +128,7 @@ def ours(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_harness_starts_our_server_as_production_does(ours: Server) -> None:
     ready = requests.get(ours.base_url + "/readyz", timeout=10).json()
     assert ready["ready"] and ready["triples"] > 0
-    # gunicorn master, two workers and the Oxigraph engine (the second worker may still be
+    # server master, two workers and the Oxigraph engine (the second worker may still be
     # forking when the first answers /readyz)
     deadline = time.monotonic() + 10
     while (memory := ours.memory()).processes < 4 and time.monotonic() < deadline:

@@ -1,5 +1,5 @@
-"""Faults: a gunicorn worker killed with SIGKILL while a client keeps querying is replaced, at
-most the request it held fails, and the metrics it counted are not lost."""
+"""Faults: a server worker killed with SIGKILL while a client keeps querying is replaced, at
+most the requests it held fail, and the metrics it counted are not lost."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import TINY, LiveServer, start_server, stop_server
+from conftest import TINY, LiveServer, server_workers, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -29,31 +29,14 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     stop_server(live)
 
 
-def workers(master: int) -> list[int]:
-    """The master's children that are gunicorn workers (not the query engine)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == master and b"aifactories" in cmdline and b"serve" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def wait_for_workers(server: LiveServer, done: Callable[[list[int]], bool]) -> list[int]:
     deadline = time.monotonic() + REPLACE_TIMEOUT
     while time.monotonic() < deadline:
-        found = workers(server.process.pid)
+        found = server_workers(server.process.pid)
         if done(found):
             return found
         time.sleep(0.1)
-    raise AssertionError(f"workers now: {workers(server.process.pid)}")
+    raise AssertionError(f"workers now: {server_workers(server.process.pid)}")
 
 
 def ok_requests(server: LiveServer) -> float:
@@ -98,10 +81,13 @@ def test_killed_worker_is_replaced_without_losing_requests(server: LiveServer) -
     stop.set()
     for thread in threads:
         thread.join(30)
-    after = workers(server.process.pid)
+    after = server_workers(server.process.pid)
     print(f"\nworker kill: {len(answered)} queries answered, {len(failures)} failed: {failures}")
     assert len(after) == WORKERS and victim not in after
-    assert len(failures) <= 1, failures  # the one request the worker held, at most
+    # What the worker held, at most: the request in flight, and the client's reconnection if
+    # it reached the dying worker's own listening socket (granian's workers each listen with
+    # SO_REUSEPORT) in the instant before the kernel closed it.
+    assert len(failures) <= 2, failures
     assert len(answered) > 20 and served_before_stop > 0
     # The dead worker's counts stay in the sum (multi-process metrics).
     assert ok_requests(server) >= counted

@@ -1,5 +1,5 @@
 """One JSON log line per query and Prometheus metrics, from the real server: the counters are
-summed over every gunicorn worker, the gauges match /readyz, and the log line holds no query."""
+summed over every worker process, the gauges match /readyz, and the log line holds no query."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def test_gauges_match_readyz(server: LiveServer) -> None:
 
 
 def test_in_process_app_has_its_own_metrics(client) -> None:
-    """Without gunicorn (tests, embedding) the counters are per app, still exposed."""
+    """Without worker processes (tests, embedding) the counters are per app, still exposed."""
     client.get("/sparql", query_string={"query": "ASK {}"})
     body = client.get("/metrics").get_data(as_text=True)
     assert 'aifactories_http_requests_total{method="GET",route="/sparql",status="200"}' in body

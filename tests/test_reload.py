@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import FIXTURES, TINY, LiveServer, start_server, stop_server
+from conftest import FIXTURES, TINY, LiveServer, server_workers, start_server, stop_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://example.org/Thing> }"
 RELOAD_TIMEOUT = 60.0
@@ -65,8 +65,12 @@ def test_sighup_swaps_in_new_data(server: LiveServer, data_dir: Path) -> None:
 def test_bad_data_keeps_the_old_graph_and_says_why(server: LiveServer, data_dir: Path) -> None:
     before = server.get("/readyz").json()["dataVersion"]
     shutil.copy(FIXTURES / "syntax-error.ttl", data_dir / "broken.ttl")
+    old_workers = set(server_workers(server.process.pid))
     server.process.send_signal(signal.SIGHUP)
-    _wait_for(lambda: server.get("/readyz").json()["reloadError"], "the reload error")
+    _wait_for(
+        lambda: not old_workers & set(server_workers(server.process.pid)),
+        "every worker replaced",
+    )
     body = server.get("/readyz").json()
     assert body["dataVersion"] == before
     assert "broken.ttl:3:" in body["reloadError"]

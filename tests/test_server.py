@@ -34,8 +34,8 @@ def test_landing_page_is_html_with_links(live_server: LiveServer) -> None:
         assert link in response.text
 
 
-def test_served_by_gunicorn_not_the_development_server(live_server: LiveServer) -> None:
-    assert live_server.get("/healthz").headers["Server"].startswith("gunicorn")
+def test_served_by_granian_not_the_development_server(live_server: LiveServer) -> None:
+    assert live_server.get("/healthz").headers["Server"] == "granian"
 
 
 def test_unknown_path_is_404(live_server: LiveServer) -> None:

@@ -8,7 +8,7 @@ after it ends, so one long query can overrun it once; the next one waits.
 A client is its remote address: behind a reverse proxy every client shares the proxy's address,
 so limit there, or run with the proxy's address space in mind.
 
-gunicorn's workers are separate processes, so the per-client table lives in shared memory
+The server's workers are separate processes, so the per-client table lives in shared memory
 created before they fork (a fixed-size, open-addressed table of doubles under one
 ``multiprocessing`` lock): a client's count is the same whichever worker answers.  A table slot
 is reused once its client has nothing running and its minute is over.

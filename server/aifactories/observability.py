@@ -3,10 +3,10 @@
 The log line (logger ``aifactories.query``) carries the request id, a SHA-256 of the normalised
 query (the same text that keys the response cache, so a repeated query has one hash whatever
 its comments and spacing), duration, rows, truncation, cache, status and client.  It carries
-no query text, so it can be kept and shipped freely (gunicorn's access log, a separate stream,
-does record GET URLs).
+no query text, so it can be kept and shipped freely (the server's access log, a separate
+stream that is off by default, does record GET URLs).
 
-Metrics use ``prometheus_client``.  ``aifactories serve`` runs several gunicorn workers, each
+Metrics use ``prometheus_client``.  ``aifactories serve`` runs several worker processes, each
 with its own memory, so in production the counters live in ``prometheus_client``'s
 multi-process files (``PROMETHEUS_MULTIPROC_DIR``, one folder per server under the cache
 folder, set up by the master before it forks) and ``/metrics`` sums every worker, dead ones
@@ -24,7 +24,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from .errors import AIFactoriesError, QueryTimeout
+from .frontcache import OBSERVED
 from .sparql_check import QueryInfo, analyse
-from .web import current_graph
+from .web import REQUEST_ID, current_graph
 
 log = logging.getLogger("aifactories.query")
 bp = Blueprint("observability", __name__)
@@ -195,18 +197,31 @@ def _analysed(text: str, allowlist: tuple[str, ...]) -> QueryInfo | None:
         return None
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a replayed answer is counted and logged as (kept beside it by :mod:`frontcache`)."""
+
+    route: str
+    #: The query's form and log hash; None for requests that are not SPARQL queries.
+    form: str | None = None
+    query_hash: str | None = None
+    truncated: bool = False
+
+
 def _record(response: Response) -> Response:
     """Count every request; for SPARQL queries, time them and write the log line."""
     found = metrics()
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
     found.requests.labels(route, request.method, str(response.status_code)).inc()
     if request.endpoint != SPARQL_ENDPOINT:
+        request.environ[OBSERVED] = Observed(route)
         return response
     info = g.get("query_info")
     error = g.get("error")
     if info is None and response.status_code < 400:
         text = g.get("query_text")
         if text is None:
+            request.environ[OBSERVED] = Observed(route)
             return response  # the service description, not a query
         info = _analyse(text)  # a cache hit on the exact request text skipped the lexer
     duration = time.perf_counter() - g.get("started", time.perf_counter())
@@ -222,26 +237,86 @@ def _record(response: Response) -> Response:
         found.truncations.inc()
     if cache in ("hit", "miss"):
         found.cache.labels(cache).inc()
+    digest = query_hash(info.normalised) if info is not None else None
+    form = info.form if info is not None else None
+    request.environ[OBSERVED] = Observed(route, form, digest, truncated)
+    _log_query(
+        g.get("request_id"),
+        digest,
+        form,
+        response.status_code,
+        duration,
+        g.get("query_rows"),
+        truncated,
+        cache,
+        error.title if error is not None else None,
+        request.remote_addr,
+    )
+    return response
+
+
+def _log_query(
+    request_id: str | None,
+    digest: str | None,
+    form: str | None,
+    status: int,
+    duration: float,
+    rows: int | None,
+    truncated: bool,
+    cache: str | None,
+    error: str | None,
+    client: str | None,
+) -> None:
     log.info(
         json.dumps(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "event": "query",
-                "requestId": g.get("request_id"),
-                "queryHash": query_hash(info.normalised) if info is not None else None,
-                "form": info.form if info is not None else None,
-                "status": response.status_code,
+                "requestId": request_id,
+                "queryHash": digest,
+                "form": form,
+                "status": status,
                 "durationMs": round(duration * 1000, 3),
-                "rows": g.get("query_rows"),
+                "rows": rows,
                 "truncated": truncated,
                 "cache": cache,
-                "error": error.title if error is not None else None,
-                "client": request.remote_addr,
+                "error": error,
+                "client": client,
             },
             separators=(",", ":"),
         )
     )
-    return response
+
+
+def replay_recorder(app: Flask) -> Callable[[dict[str, Any], Any, float], None]:
+    """What :mod:`frontcache` calls for each replayed answer: the same counters and log line
+    as a cache hit answered inside Flask."""
+    found: Metrics = app.extensions[EXTENSION]
+
+    def record(environ: dict[str, Any], observed: Observed | None, duration: float) -> None:
+        if observed is None:
+            return
+        found.requests.labels(observed.route, "GET", "200").inc()
+        if observed.form is None:
+            return
+        found.query_duration.labels(observed.form).observe(duration)
+        if observed.truncated:
+            found.truncations.inc()
+        found.cache.labels("hit").inc()
+        _log_query(
+            environ.get(REQUEST_ID),
+            observed.query_hash,
+            observed.form,
+            200,
+            duration,
+            None,
+            observed.truncated,
+            "hit",
+            None,
+            environ.get("REMOTE_ADDR"),
+        )
+
+    return record
 
 
 def _log_json_lines() -> None:

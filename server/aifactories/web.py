@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from . import http_errors
+from . import frontcache, http_errors
 from .config import Settings, load_settings
 from .graph import KnowledgeGraph, open_graph
 
@@ -46,6 +46,16 @@ def build_app(config: Mapping[str, Any] | None, graph: KnowledgeGraph | None) ->
     app.before_request(_request_id)
     app.after_request(_common_headers)
     limits.init_app(app)  # after _request_id: a refusal carries the request id
+    frontcache.install(
+        app,
+        max_entries=graph.settings.response_cache_entries,
+        max_bytes=FRONT_CACHE_BYTES,
+        max_body_bytes=FRONT_CACHE_BODY_BYTES,
+        request_id=request_id,
+        recorder=observability.replay_recorder(app),
+        # every query must reach the per-client limits when they are on
+        bypass_paths=frozenset({"/sparql"}) if limits.enabled(graph.settings) else frozenset(),
+    )
     logging.getLogger("aifactories").setLevel(logging.INFO)
     return app
 
@@ -67,11 +77,25 @@ def current_settings() -> Settings:
 #: Request ids need to be unique, not unpredictable: pid + a counter costs a fraction of
 #: ``uuid4()`` (which was 6 % of a cached answer's CPU in a py-spy profile).
 _REQUEST_COUNTER = itertools.count(1)
+#: Where the request id is kept in the WSGI environ (Flask's ``g`` and replays read it).
+REQUEST_ID = "aifactories.request_id"
+#: Largest total of bodies the front cache keeps per worker process.
+FRONT_CACHE_BYTES = 64_000_000
+#: Largest single body it keeps (one huge CONSTRUCT must not evict everything else).
+FRONT_CACHE_BODY_BYTES = 4_000_000
+
+
+def request_id(environ: dict[str, Any]) -> str:
+    """The client's ``X-Request-Id`` (at most 64 characters), else a new one; kept in environ."""
+    rid = environ.get("HTTP_X_REQUEST_ID", "")[:64] or (
+        f"{os.getpid():x}-{next(_REQUEST_COUNTER):x}"
+    )
+    environ[REQUEST_ID] = rid
+    return rid
 
 
 def _request_id() -> None:
-    given = request.headers.get("X-Request-Id", "")[:64]
-    g.request_id = given or f"{os.getpid():x}-{next(_REQUEST_COUNTER):x}"
+    g.request_id = request_id(request.environ)
 
 
 def _common_headers(response: Response) -> Response:
