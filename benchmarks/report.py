@@ -15,7 +15,7 @@ PACKAGES = (
     "pyoxigraph",
     "oxigraph",
     "flask",
-    "gunicorn",
+    "granian",
     "rdflib",
     "pyshacl",
     "owlrl",
@@ -283,7 +283,7 @@ def machine_line(m: dict[str, Any]) -> str:
     return (
         f"{m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, {m['os']}, Python {m['python']}; "
         f"eu-ai-factories {p.get('eu-ai-factories')}, oxigraph {p.get('oxigraph')}, pyoxigraph {p.get('pyoxigraph')}, "
-        f"Flask {p.get('flask')}, gunicorn {p.get('gunicorn')}, rdflib {p.get('rdflib')}; "
+        f"Flask {p.get('flask')}, granian {p.get('granian')}, rdflib {p.get('rdflib')}; "
         f"rdflib-endpoint {peers.get('rdflib-endpoint')} (FastAPI {peers.get('fastapi')}, uvicorn {peers.get('uvicorn')}); "
         f"{m['wrk']}"
     )

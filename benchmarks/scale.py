@@ -9,7 +9,7 @@ measures, on the same file:
 * ours, ``aifactories serve --data FILE``: cold (empty snapshot cache: parse, SHACL, OWL RL,
   snapshot, engine load) with a time cap, because OWL RL on large graphs takes minutes; the
   same with validation and reasoning skipped (``AIFACTORIES_SKIP_VALIDATION=1``, raw loading);
-  and warm (snapshot from the cache).  Memory is the whole process tree (gunicorn master,
+  and warm (snapshot from the cache).  Memory is the whole process tree (granian master,
   workers, engine), as RSS and as PSS.
 
 Latency is the median of sequential requests, each made unique by an unused ``PREFIX`` so that
@@ -185,7 +185,7 @@ def ours_start(
     except BaseException:
         server.stop()
         raise
-    time.sleep(MEMORY_SETTLE_SECONDS)  # let gunicorn fork its workers before measuring
+    time.sleep(MEMORY_SETTLE_SECONDS)  # let granian fork its workers before measuring
     memory = server.memory()
     return server, {
         "ready_s": round(server.ready_seconds, 3),

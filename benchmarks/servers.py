@@ -1,6 +1,6 @@
 """Start and stop the three servers under test on loopback, and measure their memory.
 
-* ours: ``aifactories serve --data FILE --port P`` exactly as production runs it (gunicorn, the
+* ours: ``aifactories serve --data FILE --port P`` exactly as production runs it (granian, the
   embedded Oxigraph engine as a child process);
 * ``oxigraph serve`` in memory, loaded by POSTing the same N-Quads to its Graph Store endpoint;
 * rdflib-endpoint (FastAPI + uvicorn + rdflib's memory store), from its own virtualenv because it
@@ -190,7 +190,7 @@ class Server:
         return tree_memory(self.process.pid)
 
     def stop(self) -> None:
-        """SIGTERM (gunicorn stops its engine on it), then SIGKILL if it lingers."""
+        """SIGTERM (the server stops its engine on it), then SIGKILL if it lingers."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -237,7 +237,7 @@ def _wait_for(
 def launch_ours(
     data: Sequence[Path], cache_dir: Path, logs: Path, env: Mapping[str, str] | None = None
 ) -> Server:
-    """``aifactories serve --data ... --port P`` (production: gunicorn, 2 workers), not waited
+    """``aifactories serve --data ... --port P`` (production: granian, 2 workers), not waited
     for; ``server.extra["started"]`` is when it was spawned."""
     port = free_port()
     argv = [venv_tool("aifactories"), "serve", "--port", str(port), "--cache-dir", str(cache_dir)]

@@ -271,7 +271,7 @@ def _run_workload(
 
 def _cpu_per_request(used: dict[int, float], server: Server, requests: int) -> dict[str, Any]:
     """Server CPU per request, and how it splits between its processes: for ours, the
-    gunicorn workers (Python) and the Oxigraph engine; the busiest process's share shows
+    granian workers (Python) and the Oxigraph engine; the busiest process's share shows
     whether the load spread over the workers."""
     if not requests:
         return {}

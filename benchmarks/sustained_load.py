@@ -1,6 +1,6 @@
 """Sustained load on the production server: N clients run the example queries for T seconds.
 
-Starts ``aifactories serve`` exactly as it runs in production (gunicorn, the embedded engine,
+Starts ``aifactories serve`` exactly as it runs in production (granian, the embedded engine,
 the bundled graph, default workers and threads) on a free loopback port, unless ``--url`` names
 a running server, then runs ``--clients`` threads, each with its own keep-alive session, cycling
 through ``queries/*.rq`` (each client starts at a different query) for ``--seconds``.  Reports
