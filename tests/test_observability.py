@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from aifactories.observability import LineHandler
 from aifactories.sparql_check import analyse
 from conftest import TINY, LiveServer, start_server, stop_server
 
@@ -147,3 +150,28 @@ def test_in_process_app_has_its_own_metrics(client) -> None:
     client.get("/sparql", query_string={"query": "ASK {}"})
     body = client.get("/metrics").get_data(as_text=True)
     assert 'aifactories_http_requests_total{method="GET",route="/sparql",status="200"}' in body
+
+
+def test_log_lines_from_many_threads_never_interleave(tmp_path: Path) -> None:
+    """The query log's handler writes without a lock; each line must still arrive whole."""
+    path = tmp_path / "log"
+    with open(path, "a", encoding="utf-8") as stream:
+        logger = logging.getLogger("aifactories.test-lines")
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+        logger.addHandler(LineHandler(stream))
+
+        def write(n: int) -> None:
+            for i in range(300):
+                logger.info(json.dumps({"thread": n, "i": i, "pad": "x" * 200}))
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 8 * 300
+    assert {(r["thread"], r["i"]) for r in map(json.loads, lines)} == {
+        (n, i) for n in range(8) for i in range(300)
+    }
