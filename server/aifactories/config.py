@@ -54,6 +54,10 @@ class Settings:
     #: Where the embedded engine keeps the graph: "memory" (fastest; its loopback port also
     #: accepts writes) or "disk" (an on-disk store per data version, served read-only).
     engine_storage: str = "memory"
+    #: Queries the embedded engine may be sent per ``query_timeout`` seconds, for the whole
+    #: server (each worker gets its share); past it, new uncached queries get a 503.  Each
+    #: query holds an engine thread for the full timeout.  0: derived from the machine's limits.
+    engine_query_budget: int = 0
     #: One access-log line per HTTP request on stdout.  Off by default: every query already gets
     #: a structured log line, and the access log cost ~17 % of a cached answer's CPU (measured).
     access_log: bool = False
@@ -71,6 +75,8 @@ class Settings:
             raise ConfigError(
                 f"engine_storage must be 'memory' or 'disk', not {self.engine_storage!r}"
             )
+        if self.engine_query_budget < 0:
+            raise ConfigError("engine_query_budget must be 0 (derive it) or positive")
         if self.query_timeout <= 0 or self.max_rows < 1 or self.max_request_bytes < 1:
             raise ConfigError("query_timeout, max_rows and max_request_bytes must be positive")
 

@@ -49,6 +49,15 @@ def oxigraph_executable() -> str:
     raise StoreUnavailable("the 'oxigraph' server is not installed (pip install oxigraph)")
 
 
+def engine_timeout_seconds(query_timeout: float) -> int:
+    """The engine's ``--timeout-s`` for ``query_timeout``: whole seconds, at least one.
+
+    Also how long each query keeps one of the engine's threads alive (see
+    :mod:`aifactories.admission`).
+    """
+    return max(1, round(query_timeout))
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -184,7 +193,7 @@ class EmbeddedEngine:
                 f"127.0.0.1:{self.port}",
                 "--union-default-graph",
                 "--timeout-s",
-                str(max(1, round(self.timeout))),
+                str(engine_timeout_seconds(self.timeout)),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -139,3 +139,10 @@ class QueryTimeout(ServiceUnavailable):
 
 class StoreUnavailable(ServiceUnavailable):
     title = "Query engine unavailable"
+
+
+class EngineBusy(ServiceUnavailable):
+    """The embedded engine was sent as many queries as it can hold (see
+    :mod:`aifactories.admission`); new ones are refused until older ones age out."""
+
+    title = "Query engine busy"

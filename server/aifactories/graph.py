@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from . import external
 from . import snapshot as snapshots
+from .admission import QueryBudget, process_budget
 from .config import Settings
-from .engine import EmbeddedEngine
+from .engine import EmbeddedEngine, engine_timeout_seconds
 from .errors import AIFactoriesError, ConfigError
 from .snapshot import Snapshot
 from .store import Dataset, SparqlStore, store_url
@@ -41,19 +42,38 @@ class KnowledgeGraph:
         pid = os.getpid()
         store = self._stores.get(pid)
         if store is None:
+            store = self._stores[pid] = self._new_store()
+        return store
+
+    def _new_store(self) -> SparqlStore:
+        settings = self.settings
+        if self.engine is None:  # an external store: name the snapshot's graphs explicitly
             graphs = tuple(sorted(self.snapshot.graphs))
-            store = self._stores[pid] = SparqlStore(
+            return SparqlStore(
                 self.query_url,
-                timeout=self.settings.query_timeout,
-                ready=self.engine.is_ready if self.engine is not None else None,
+                timeout=settings.query_timeout,
                 default_dataset=Dataset(graphs, graphs),
             )
-        return store
+        # The embedded engine holds exactly the snapshot's graphs and makes its default graph
+        # their union: sending no dataset is the same and spares the engine ~10 % of its work.
+        # Each worker process gets its share of the engine's query budget.
+        return SparqlStore(
+            self.query_url,
+            timeout=settings.query_timeout,
+            ready=self.engine.is_ready,
+            direct_post=True,
+            admission=QueryBudget(
+                process_budget(settings.engine_query_budget, settings.workers),
+                window=engine_timeout_seconds(settings.query_timeout),
+            ),
+        )
 
     def ping(self) -> bool:
         """Whether the engine answers a trivial query (a real round trip, not a pid check)."""
         try:
-            response = self.store().execute("ASK {}", "application/sparql-results+json")
+            response = self.store().execute(
+                "ASK {}", "application/sparql-results+json", admit=False
+            )
             response.close()
             return True
         except AIFactoriesError:

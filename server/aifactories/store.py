@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from .admission import QueryBudget
 from .errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,15 @@ class SparqlStore:
     ready: Callable[[], bool] | None = None
     #: The dataset of a query that names none: every graph of the snapshot, as default graph
     #: (their merge) and as named graphs.  Sent explicitly, so that any SPARQL 1.1 store gives
-    #: the same answers as our embedded engine, whatever its own default-graph setting.
+    #: the same answers as our embedded engine, whatever its own default-graph setting.  None
+    #: for the embedded engine, whose default graph is already that union.
     default_dataset: Dataset | None = None
+    #: POST the query as ``application/sparql-query`` (the dataset in the URL) instead of a
+    #: form: no URL-encoding of the query in Python.  Every SPARQL 1.1 store must accept it; we
+    #: use it with the embedded engine, where it is tested.
+    direct_post: bool = False
+    #: Counts queries sent to the embedded engine and refuses those past its budget.
+    admission: QueryBudget | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +102,10 @@ class SparqlStore:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) SPARQL endpoint: {self.query_url!r}")
         self._parts = parts
+        self._path = parts.path or "/"
+        self._content_type = (
+            "application/sparql-query" if self.direct_post else "application/x-www-form-urlencoded"
+        )
 
     def _connection(self) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
@@ -115,21 +127,35 @@ class SparqlStore:
             conn.close()
             self._local.conn = None
 
-    def execute(self, query: str, accept: str, dataset: Dataset | None = None) -> EngineResponse:
-        """POST the query (form-encoded) and return the streamed response.
+    def _request(self, query: str, dataset: Dataset | None) -> tuple[str, bytes]:
+        """The request's path and body for ``query`` over ``dataset``."""
+        if self.direct_post:
+            path = self._path
+            if dataset:
+                path += "?" + urllib.parse.urlencode(dataset.params())
+            return path, query.encode()
+        params = dataset.params() if dataset else []
+        return self._path, urllib.parse.urlencode([("query", query), *params]).encode()
+
+    def execute(
+        self, query: str, accept: str, dataset: Dataset | None = None, *, admit: bool = True
+    ) -> EngineResponse:
+        """POST the query and return the streamed response.
+
+        ``admit=False`` skips the admission budget: for the rare health check, which must say
+        whether the engine answers, not whether the budget has room.
 
         Raises :class:`QuerySyntaxError` for the engine's 400 (its message has the position),
-        :class:`QueryTimeout` when the engine or the socket gives up, and
-        :class:`StoreUnavailable` when the engine cannot be reached.
+        :class:`QueryTimeout` when the engine or the socket gives up,
+        :class:`StoreUnavailable` when the engine cannot be reached and
+        :class:`~aifactories.errors.EngineBusy` when it already holds its budget of queries.
         """
-        params = dataset.params() if dataset else []
-        body = urllib.parse.urlencode([("query", query), *params]).encode()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": accept,
-            **self.headers,
-        }
-        path = self._parts.path or "/"
+        if admit and self.admission is not None:
+            self.admission.admit()
+        path, body = self._request(query, dataset)
+        headers = {"Content-Type": self._content_type, "Accept": accept}
+        if self.headers:
+            headers.update(self.headers)
         # A kept-alive connection may have been closed by the engine: retry at once.  A refused
         # or reset connection may be an engine being restarted by its supervisor: retry for a
         # moment.  (Queries are read-only, so sending one again is harmless.)
