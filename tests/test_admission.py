@@ -59,7 +59,8 @@ def test_embedded_store_is_guarded_but_the_health_check_is_not(graph: KnowledgeG
 
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[LiveServer]:
-    """One worker with a budget of 3 queries per minute: spent within the first few queries."""
+    """One worker with a budget of 3 queries per window (the shared engine's own 1 s timeout,
+    whatever the 60 s query timeout): spent within the first few queries."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AIFACTORIES_ENGINE_QUERY_BUDGET", "3")
         env.setenv("AIFACTORIES_QUERY_TIMEOUT", "60")

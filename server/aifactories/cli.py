@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     serve.check_port(settings.host, settings.port)
     try:
-        graph = open_graph(settings)
+        graph = open_graph(settings, serving=True)
     except ValidationFailed as exc:
         report = exc.report
         print(report.as_text() if report is not None else exc.message, file=sys.stderr)
@@ -161,7 +161,6 @@ def _read_query(text: str) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from . import query as queries
     from .graph import open_graph
     from .negotiation import FORMATS
     from .sparql_check import analyse
@@ -172,7 +171,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     info = analyse(query_text, settings.service_allowlist)
     graph = open_graph(settings)
     try:
-        result = queries.run(graph.store(), info, query_text, max_rows=settings.max_rows)
+        result = graph.run(info, query_text, max_rows=settings.max_rows)
     finally:
         graph.close()
     if args.format == "table":

@@ -38,7 +38,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 def _run(graph: KnowledgeGraph, text: str, max_rows: int = LIST_MAX_ROWS) -> queries.QueryResult:
     query = sparql_prologue(graph.settings.base_iri) + text
-    return queries.run(graph.store(), analyse(query), query, max_rows=max_rows)
+    return graph.run(analyse(query), query, max_rows=max_rows)
 
 
 def select(graph: KnowledgeGraph, text: str) -> list[dict[str, Term]]:

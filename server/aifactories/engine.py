@@ -64,15 +64,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the engine gets SIGTERM if the server that started it dies, even by SIGKILL."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def disk_store_location(nquads: Path) -> Path:
+    """Where :func:`build_disk_store` puts the on-disk store of a snapshot."""
+    return nquads.parent / "oxigraph"
+
+
 def build_disk_store(nquads: Path) -> Path:
     """The on-disk Oxigraph store of a snapshot, built beside it once (atomically) and reused."""
-    location = nquads.parent / "oxigraph"
+    location = disk_store_location(nquads)
     if location.is_dir():
         return location
     building = Path(tempfile.mkdtemp(prefix=".oxigraph.", dir=nquads.parent))
@@ -198,7 +203,7 @@ class EmbeddedEngine:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self.errors,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
         )
         self._wait_until_up()
         if self.nquads is not None:

@@ -9,6 +9,8 @@ Oxigraph's (Rust) serialisers.  Results are plain bytes: cacheable and identical
 from __future__ import annotations
 
 import http.client
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -16,6 +18,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from .errors import QueryTimeout, StoreUnavailable
+from .isolated import IsolatedRunner
 from .negotiation import Format
 from .sparql_check import QueryInfo
 from .store import (
@@ -29,10 +32,13 @@ from .store import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 TSV = "text/tab-separated-values"
 NTRIPLES = "application/n-triples"
 BOOLEAN = "application/sparql-results+json"
+#: A query stopped by the shared engine with less time than this left is not run again.
+MIN_SECOND_CHANCE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,8 @@ def run(
     max_rows: int,
     dataset: Dataset = NO_DATASET,
     on_overrun: Callable[[], None] | None = None,
+    isolated: IsolatedRunner | None = None,
+    time_limit: float | None = None,
 ) -> QueryResult:
     """Execute ``query`` (already checked by :func:`sparql_check.analyse`) and cap its rows.
 
@@ -108,18 +116,40 @@ def run(
     than the store's timeout; in that second case the engine failed to stop the work itself
     (a blocking operator such as ORDER BY checks its deadline late), and ``on_overrun`` (e.g.
     :meth:`EmbeddedEngine.kill_runaway`) is called so that the CPU is really freed.
+
+    With ``isolated``, ``store`` is the shared engine with a short timeout, and a query it
+    stops gets the rest of ``time_limit`` in an engine of its own (:mod:`aifactories.isolated`).
     """
     if not dataset:
         if info.from_graphs or info.from_named:  # the query's own FROM / FROM NAMED
             dataset = Dataset(info.from_graphs, info.from_named)
         elif store.default_dataset is not None:
             dataset = store.default_dataset
+    started = time.monotonic()
     try:
         return _run(store, info, query, max_rows, dataset)
     except EngineOverrun:
         if on_overrun is not None:
             on_overrun()
-        raise
+        if isolated is None:
+            raise
+    except QueryTimeout:
+        if isolated is None:
+            raise
+    limit = time_limit if time_limit is not None else store.timeout
+    remaining = limit - (time.monotonic() - started)
+    if remaining < MIN_SECOND_CHANCE_SECONDS or not isolated.available():
+        raise QueryTimeout(timeout_message(limit))
+    log.info(
+        "query stopped by the shared engine after %.1f s; running it alone for %.1f s more",
+        time.monotonic() - started,
+        remaining,
+    )
+    with isolated.store(remaining) as own:
+        try:
+            return _run(own, info, query, max_rows, dataset)
+        except (QueryTimeout, StoreUnavailable):  # its engine was killed at the deadline
+            raise QueryTimeout(timeout_message(limit)) from None
 
 
 def _run(

@@ -108,7 +108,7 @@ class _Server(MPServer):
         """
         old = self.graph
         try:
-            new = open_graph(old.settings)
+            new = open_graph(old.settings, serving=True)
         except AIFactoriesError as exc:
             reason = exc.message
             if isinstance(exc, ValidationFailed) and exc.report is not None:

@@ -13,7 +13,6 @@ says so in the page.  The JSON/XML/CSV/TSV bodies stay exactly as their specs de
 
 from __future__ import annotations
 
-import functools
 import urllib.parse
 from dataclasses import dataclass
 
@@ -230,16 +229,8 @@ def _answer(
     settings = current_settings()
     kg = current_graph()
     known = prefixes(settings.base_iri)
-    on_overrun = None
-    if kg.engine is not None:  # the last resort kills this engine, not a fresh replacement
-        on_overrun = functools.partial(kg.engine.kill_runaway, kg.engine.current_pid())
-    result = queries.run(
-        kg.store(),
-        info,
-        with_prefixes(query_text, info, known),
-        max_rows=settings.max_rows,
-        dataset=dataset,
-        on_overrun=on_overrun,
+    result = kg.run(
+        info, with_prefixes(query_text, info, known), max_rows=settings.max_rows, dataset=dataset
     )
     g.query_rows = result.rows
     headers: tuple[tuple[str, str], ...] = ()

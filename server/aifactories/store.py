@@ -95,6 +95,9 @@ class SparqlStore:
     direct_post: bool = False
     #: Counts queries sent to the embedded engine and refuses those past its budget.
     admission: QueryBudget | None = None
+    #: Seconds past ``timeout`` the client waits for an engine that enforces the timeout
+    #: itself (it checks its deadline late in blocking operators); 0 for one we kill ourselves.
+    grace: float = CLIENT_GRACE_SECONDS
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def __post_init__(self) -> None:
@@ -115,9 +118,7 @@ class SparqlStore:
                 if self._parts.scheme == "https"
                 else http.client.HTTPConnection
             )
-            conn = cls(
-                self._parts.hostname, self._parts.port, timeout=self.timeout + CLIENT_GRACE_SECONDS
-            )
+            conn = cls(self._parts.hostname, self._parts.port, timeout=self.timeout + self.grace)
             self._local.conn = conn
         return conn
 

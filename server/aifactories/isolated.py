@@ -1,0 +1,139 @@
+"""Long queries get the rest of their time in an engine process of their own.
+
+Why: ``oxigraph serve --timeout-s T`` keeps one thread asleep for the whole ``T`` seconds for
+every query it receives, however fast the query, so the shared engine's live threads are the
+queries of the last ``T`` seconds; past the machine's thread limits it aborts (see
+:mod:`aifactories.admission`).  The shared engine therefore runs with a short timeout
+(:data:`SHARED_TIMEOUT_SECONDS`), which lets it take ten times more queries per second at the
+default 10 s ``query_timeout``; the rare query it stops at that short timeout is run again
+here, with what is left of ``query_timeout``, by a read-only engine started for it alone on the
+snapshot's on-disk store (about 50 ms to start) and killed when it finishes or its time is up.
+A runaway query thus never holds a thread, a core or memory of the shared engine past the
+short timeout, and killing its own engine touches no other query.
+
+The on-disk store is built once per data version next to the snapshot (``oxigraph load``); in
+the default in-memory mode that happens in the background after the server is ready, and until
+it exists a query stopped at the short timeout is answered ``503`` as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .errors import QueryTimeout
+from .store import SparqlStore
+
+log = logging.getLogger(__name__)
+
+#: The shared engine's own timeout (Oxigraph takes whole seconds).
+SHARED_TIMEOUT_SECONDS = 1
+#: How long an isolated engine may take to open its port.
+START_SECONDS = 5.0
+
+
+def shared_timeout(query_timeout: float) -> float:
+    """The shared engine's timeout for a server whose queries may run ``query_timeout``."""
+    return min(float(SHARED_TIMEOUT_SECONDS), query_timeout)
+
+
+class IsolatedRunner:
+    """Starts one read-only engine per long query, at most ``max_running`` at a time per
+    process (each may keep a core busy until its deadline)."""
+
+    def __init__(
+        self,
+        location: Callable[[], Path | None],
+        *,
+        executable: Callable[[], str],
+        max_running: int,
+        preexec: Callable[[], None] | None = None,
+    ) -> None:
+        self._location = location
+        self._executable = executable
+        self._slots = threading.BoundedSemaphore(max(1, max_running))
+        self._preexec = preexec
+
+    def available(self) -> bool:
+        """Whether the on-disk store exists yet (built in the background after start-up)."""
+        location = self._location()
+        return location is not None and location.is_dir()
+
+    @contextlib.contextmanager
+    def store(self, seconds: float) -> Iterator[SparqlStore]:
+        """A store client for a fresh engine that lives ``seconds`` at most; killed on exit.
+
+        Raises :class:`QueryTimeout` when every slot is taken or the engine cannot start (the
+        query has used its short timeout already; the client may retry).
+        """
+        location = self._location()
+        if location is None or not location.is_dir():
+            raise QueryTimeout("the query exceeded the shared engine's time limit")
+        if not self._slots.acquire(blocking=False):
+            raise QueryTimeout(
+                "the query needs more than the shared engine's time limit and every engine "
+                "for long queries is busy; retry shortly"
+            )
+        process: subprocess.Popen[bytes] | None = None
+        try:
+            port = _free_port()
+            process = subprocess.Popen(
+                [
+                    self._executable(),
+                    "serve-read-only",
+                    "--location",
+                    str(location),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--union-default-graph",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=self._preexec if sys.platform.startswith("linux") else None,
+            )
+            # The deadline is kept by killing the engine: a query never outlives its time.
+            deadline = threading.Timer(seconds, process.kill)
+            deadline.daemon = True
+            deadline.start()
+            try:
+                _wait_for_port(process, port, min(START_SECONDS, seconds))
+                store = SparqlStore(f"http://127.0.0.1:{port}/query", timeout=seconds, grace=0.0)
+                try:
+                    yield store
+                finally:
+                    store.close()
+            finally:
+                deadline.cancel()
+        finally:
+            if process is not None:
+                process.kill()
+                process.wait()
+            self._slots.release()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(process: subprocess.Popen[bytes], port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise QueryTimeout("the engine for long queries did not start; retry shortly")
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), 0.2),
+        ):
+            return
+        time.sleep(0.005)
+    raise QueryTimeout("the engine for long queries did not start in time; retry shortly")
