@@ -30,7 +30,7 @@ from .errors import ValidationFailed
 from .loading import SourceFile, collect_files, content_hash, parse_file, read_files
 from .prefixes import prefixes
 from .reasoning import owl_rl_closure
-from .validation import Report, shacl_violations
+from .validation import MixedGraph, Report, mixed_violations
 
 #: Bump when the pipeline's output changes for the same input (invalidates caches).
 PIPELINE_VERSION = "3"
@@ -116,16 +116,18 @@ def parse_inputs(inputs: Inputs, settings: Settings) -> tuple[list[ox.Quad], lis
 def check(inputs: Inputs, settings: Settings) -> tuple[Report, Graph, list[ox.Quad]]:
     """Parse, validate and reason.  Returns the report, the inferred triples and all quads."""
     data_quads, ontology_quads = parse_inputs(inputs, settings)
-    data = to_rdflib_graph(data_quads)
-    ontology = to_rdflib_graph(ontology_quads)
+    # One rdflib graph of data and ontology serves both steps (pySHACL leaves it unchanged);
+    # its prefixes are those of a fresh graph, as the separate data and ontology graphs had.
+    fresh = Graph()
+    graph = to_rdflib_graph(ontology_quads, to_rdflib_graph(data_quads, MixedGraph(fresh, fresh)))
     report = Report(files=list(inputs.files), triples=len(data_quads) + len(ontology_quads))
     names = prefixes(settings.base_iri)
     if inputs.shapes is not None:
         shapes = to_rdflib_graph(
             parse_file(inputs.shapes, ox.NamedNode(settings.graph_iri("shapes")))
         )
-        report.violations = shacl_violations(data, shapes, ontology, names)
-    closure = owl_rl_closure(to_rdflib_graph(ontology_quads, to_rdflib_graph(data_quads)), names)
+        report.violations = mixed_violations(graph, shapes, names, fresh)
+    closure = owl_rl_closure(graph, names)
     report.inconsistencies = list(closure.inconsistencies)
     report.conforms = not report.inconsistencies and not any(
         v.severity == "Violation" for v in report.violations
