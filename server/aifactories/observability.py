@@ -47,6 +47,9 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OWNER_ENV = "AIFACTORIES_METRICS_OWNER"
 SPARQL_ENDPOINT = "sparql.endpoint"
 EXPOSITION_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: Methods counted by name; any other (a client may send anything) is counted as "other", so
+#: that clients cannot grow the metrics without bound.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 #: Query durations: from cache hits (sub-millisecond) to the default 10 s timeout.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -130,6 +133,16 @@ class Metrics:
             registry=own,
         )
         self.registry.register(_GraphCollector())
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def child(self, family: Any, *labels: str) -> Any:
+        """``family.labels(*labels)``, remembered: prometheus_client validates and locks on
+        every ``labels()`` call, and three of them ran for every query."""
+        key = (id(family), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = family.labels(*labels)
+        return found
 
 
 class _GraphCollector:
@@ -212,7 +225,8 @@ def _record(response: Response) -> Response:
     """Count every request; for SPARQL queries, time them and write the log line."""
     found = metrics()
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
-    found.requests.labels(route, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in HTTP_METHODS else "other"
+    found.child(found.requests, route, method, str(response.status_code)).inc()
     if request.endpoint != SPARQL_ENDPOINT:
         request.environ[OBSERVED] = Observed(route)
         return response
@@ -230,13 +244,13 @@ def _record(response: Response) -> Response:
         "revalidated" if response.status_code == 304 else None
     )
     if info is not None and response.status_code < 400:
-        found.query_duration.labels(info.form).observe(duration)
+        found.child(found.query_duration, info.form).observe(duration)
     if isinstance(error, QueryTimeout):
         found.timeouts.inc()
     if truncated:
         found.truncations.inc()
     if cache in ("hit", "miss"):
-        found.cache.labels(cache).inc()
+        found.child(found.cache, cache).inc()
     digest = query_hash(info.normalised) if info is not None else None
     form = info.form if info is not None else None
     request.environ[OBSERVED] = Observed(route, form, digest, truncated)
@@ -296,13 +310,13 @@ def replay_recorder(app: Flask) -> Callable[[dict[str, Any], Any, float], None]:
     def record(environ: dict[str, Any], observed: Observed | None, duration: float) -> None:
         if observed is None:
             return
-        found.requests.labels(observed.route, "GET", "200").inc()
+        found.child(found.requests, observed.route, "GET", "200").inc()
         if observed.form is None:
             return
-        found.query_duration.labels(observed.form).observe(duration)
+        found.child(found.query_duration, observed.form).observe(duration)
         if observed.truncated:
             found.truncations.inc()
-        found.cache.labels("hit").inc()
+        found.child(found.cache, "hit").inc()
         _log_query(
             environ.get(REQUEST_ID),
             observed.query_hash,

@@ -13,6 +13,7 @@ the engine.  SIGHUP rebuilds the graph beside the old one and swaps it in only i
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import socket
 from datetime import UTC, datetime
@@ -90,6 +91,7 @@ class _Server(MPServer):
         self.app = create_app(graph=graph)
         self._retired: list[KnowledgeGraph] = []
         self.on_reload(self._rebuild)
+        _freeze_heap()
 
     def run(self) -> None:
         # Workers are forked: the loader runs in each of them and returns the master's app.
@@ -128,6 +130,7 @@ class _Server(MPServer):
         self.graph = new
         self.app = create_app(graph=new)
         self._retired.append(old)
+        _freeze_heap()
         log.info(
             "reload: now serving data version %s (was %s)",
             new.snapshot.short_version,
@@ -138,6 +141,21 @@ class _Server(MPServer):
         super()._reload(spawn_target, target_loader)  # returns once the old workers are gone
         while self._retired:
             self._retired.pop().close()
+
+
+def _freeze_heap() -> None:
+    """Before forking workers: collect, then move every object the master holds out of the
+    garbage collector's reach (``gc.freeze``).
+
+    Workers inherit the master's heap (the app, parsed data, validation leftovers).  Without
+    this, each worker's first full collections walk all of it, which both stalls requests
+    (the worst 1 % of a benchmark round took 77-410 ms, against 5 ms in the next round) and
+    writes to every page it touches, undoing copy-on-write sharing.  On reload the old heap is
+    unfrozen first so that the replaced graph can be freed.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def run(graph: KnowledgeGraph) -> KnowledgeGraph:

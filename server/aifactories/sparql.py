@@ -23,7 +23,14 @@ from . import query as queries
 from . import service_description as sd
 from .cache import CachedResponse, ResponseCache, response_key
 from .errors import BadRequest, ForbiddenQuery, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
-from .negotiation import GRAPH_FORMATS, RESULTS_FORMATS, Format, by_name, choose
+from .negotiation import (
+    GRAPH_FORMATS,
+    RESULTS_FORMATS,
+    Format,
+    by_name,
+    choose,
+    choose_for_header,
+)
 from .prefixes import prefixes, sparql_prologue
 from .queries import CONTENT_SECURITY_POLICY, example_queries
 from .sparql_check import QueryInfo, analyse, with_prefixes
@@ -217,8 +224,10 @@ def endpoint() -> Response:
 def _format(protocol: ProtocolRequest, info: QueryInfo) -> Format:
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     candidates = GRAPH_FORMATS if graph_form else RESULTS_FORMATS
-    return choose(
-        request.accept_mimetypes, candidates, _override(protocol.formats, candidates, graph_form)
+    return choose_for_header(
+        request.headers.get("Accept", ""),
+        candidates,
+        _override(protocol.formats, candidates, graph_form),
     )
 
 
