@@ -18,6 +18,7 @@ owl:Nothing`` with ``C`` not ``owl:Nothing``, which is kept.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from . import rules
 from .naming import Names
 
 Triple = tuple[Node, Node, Node]
+
+log = logging.getLogger(__name__)
 
 #: owlrl reports inconsistencies as ``[] a err:ErrorMessage ; err:error "..."``.
 _ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
@@ -83,6 +86,10 @@ def owl_rl_closure(
         closure = fast_closure(asserted, prefixes)
         if closure is not None:
             return closure
+        log.warning(
+            "OWL RL: the schema uses a construct the fast closure does not implement; "
+            "running owlrl on the whole graph (minutes from 100k triples up)"
+        )
     work = Graph()
     for triple in asserted:
         work.add(triple)
