@@ -121,6 +121,13 @@ def test_mixed_graph_is_left_unchanged(shapes: Graph, ontology: Graph) -> None:
     assert set(target) == before
 
 
+def with_ontology(data: Graph, ontology: Graph) -> Graph:
+    """``data`` with the ontology added, as the SHACL targets and constraints see it."""
+    for triple in ontology:
+        data.add(triple)
+    return data
+
+
 def target_query(shapes: Graph, shape: str) -> str:
     target = shapes.value(URIRef(AIFSH + shape), SH.target)
     return str(shapes.value(target, SH.select))
@@ -131,9 +138,7 @@ def target_query(shapes: Graph, shape: str) -> str:
 def test_rewritten_targets_select_the_same_nodes(
     shape: str, make: Any, shapes: Graph, ontology: Graph
 ) -> None:
-    data = make()
-    for triple in ontology:
-        data.add(triple)
+    data = with_ontology(make(), ontology)
     new = {row[0] for row in data.query(target_query(shapes, shape))}  # type: ignore[index]
     old = {row[0] for row in data.query(OLD_TARGETS[shape])}  # type: ignore[index]
     assert new == old
@@ -145,9 +150,7 @@ def test_rewritten_targets_select_the_same_nodes(
 def test_rewritten_constraints_find_the_same_rows(
     constraint: str, make: Any, shapes: Graph, ontology: Graph
 ) -> None:
-    data = make()
-    for triple in ontology:
-        data.add(triple)
+    data = with_ontology(make(), ontology)
     node = URIRef(AIFSH + constraint)
     prologue = "".join(
         f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
