@@ -33,6 +33,7 @@ from .query import QueryResult
 from .snapshot import Snapshot
 from .sparql_check import QueryInfo
 from .store import NO_DATASET, Dataset, SparqlStore, store_url
+from .wire import LoopbackStore
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class KnowledgeGraph:
         # the whole query_timeout (plus grace) before it takes the engine for one that failed
         # to stop, as it did before the short timeout: a query the engine does not cancel but
         # that finishes in time is answered, and the engine is killed no earlier than then.
-        return SparqlStore(
+        return LoopbackStore(
             self.query_url,
             timeout=settings.query_timeout,
             ready=self.engine.is_ready,

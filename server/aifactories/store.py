@@ -18,6 +18,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .admission import QueryBudget
 from .errors import QuerySyntaxError, QueryTimeout, StoreUnavailable
@@ -57,10 +58,30 @@ class EngineOverrun(QueryTimeout):
     the query (Oxigraph checks its deadline late in blocking operators such as ORDER BY)."""
 
 
-class EngineResponse:
-    """A streamed response from the engine; read it line by line or whole, then close it."""
+class EngineResponse(Protocol):
+    """A streamed response from the engine; read it line by line or whole, then close it.
 
-    def __init__(self, response: http.client.HTTPResponse, release: callable) -> None:
+    ``close(reusable=False)`` drops the connection instead of draining the rest of the body:
+    for a stream cut short (``max_rows``), which may be huge.
+    """
+
+    content_type: str
+
+    def readline(self) -> bytes: ...
+
+    def read(self) -> bytes: ...
+
+    def close(self, reusable: bool = True) -> None: ...
+
+
+class HttpClientResponse:
+    """An :class:`EngineResponse` read through :mod:`http.client` (any store, HTTPS, proxies)."""
+
+    def __init__(
+        self,
+        response: http.client.HTTPResponse,
+        release: Callable[[http.client.HTTPResponse, bool], None],
+    ) -> None:
         self._response = response
         self._release = release
         self.content_type = response.getheader("Content-Type", "")
@@ -164,12 +185,8 @@ class SparqlStore:
         attempt = 0
         while True:
             attempt += 1
-            conn = self._connection()
-            if conn.sock is None:
-                self._wait_until_ready(deadline)
             try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
+                status, response = self._exchange(path, body, headers, deadline)
                 break
             except TimeoutError:
                 self._drop_connection()
@@ -185,15 +202,29 @@ class SparqlStore:
                     raise StoreUnavailable(f"query engine unreachable: {exc}") from None
                 if attempt > 1:
                     time.sleep(RECONNECT_PAUSE_SECONDS)
-        if response.status == 400:
+        if status == 400:
             message = response.read().decode("utf-8", "replace").strip()
             raise QuerySyntaxError(message or "the query engine refused the query")
-        if response.status >= 300:
+        if status >= 300:
             message = response.read().decode("utf-8", "replace").strip()[:500]
-            if response.status in (408, 503, 504):
-                raise QueryTimeout(message or f"query engine answered {response.status}")
-            raise StoreUnavailable(f"query engine answered {response.status}: {message}")
-        return EngineResponse(response, self._release)
+            if status in (408, 503, 504):
+                raise QueryTimeout(message or f"query engine answered {status}")
+            raise StoreUnavailable(f"query engine answered {status}: {message}")
+        return response
+
+    def _exchange(
+        self, path: str, body: bytes, headers: dict[str, str], deadline: float
+    ) -> tuple[int, EngineResponse]:
+        """Send one request on this thread's connection; its status and streamed response.
+
+        Raises what the socket or :mod:`http.client` raises; :meth:`execute` maps it.
+        """
+        conn = self._connection()
+        if conn.sock is None:
+            self._wait_until_ready(deadline)
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, HttpClientResponse(response, self._release)
 
     def _wait_until_ready(self, deadline: float) -> None:
         """Before a new connection: wait while the engine reloads its data (never query an
