@@ -25,6 +25,20 @@ class AIFactoriesError(Exception):
         self.message = message
         self.headers = dict(headers or {})
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle any subclass whatever its constructor's arguments: the snapshot is built in a
+        child process (:func:`aifactories.snapshot.build_apart`), which sends its error back."""
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[AIFactoriesError], args: tuple[object, ...], state: dict[str, object]
+) -> AIFactoriesError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 # ---- input data (files) -------------------------------------------------------------------------
 
@@ -67,6 +81,12 @@ class ValidationFailed(AIFactoriesError):
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class SnapshotBuildFailed(AIFactoriesError):
+    """The process building the snapshot died without an answer (killed, out of memory)."""
+
+    title = "Snapshot build failed"
 
 
 class ConfigError(AIFactoriesError):

@@ -182,7 +182,8 @@ def open_graph(settings: Settings, *, serving: bool = False) -> KnowledgeGraph:
             probe.close()
         graph = KnowledgeGraph(settings, snap, url)
     else:
-        snap = snapshots.build(settings)
+        # The server builds a new snapshot in a child process: its heap dies with it.
+        snap = snapshots.build_apart(settings) if serving else snapshots.build(settings)
         short = serving and shared_timeout(settings.query_timeout) < settings.query_timeout
         engine = EmbeddedEngine.start(
             snap.path,
