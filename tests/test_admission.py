@@ -137,3 +137,12 @@ def test_guarded_engine_survives_a_burst_with_bounded_threads(tmp_path: Path) ->
         assert engine.restarts == 0 and engine.alive()
     finally:
         engine.stop()
+
+
+def test_refusals_are_not_logged_one_by_one(busy_server: LiveServer) -> None:
+    """A flood of refusals must not flood the log; the metrics count them by status."""
+    for n in range(20, 40):
+        _ask(busy_server, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {n}")
+    log = busy_server.log.read_text()
+    assert '"status":503' in log  # the query log line is still written
+    assert "at capacity" not in log  # but no warning per refusal

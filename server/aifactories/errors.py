@@ -19,6 +19,8 @@ class AIFactoriesError(Exception):
     status: int = 500
     exit_code: int = EXIT_BAD_INPUT
     title: str = "Error"
+    #: Not logged one by one: refusals that come in floods (the metrics count them by status).
+    quiet: bool = False
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -166,3 +168,4 @@ class EngineBusy(ServiceUnavailable):
     :mod:`aifactories.admission`); new ones are refused until older ones age out."""
 
     title = "Query engine busy"
+    quiet = True

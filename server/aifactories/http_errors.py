@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AIFactoriesError)
     def _ours(exc: AIFactoriesError) -> Response:
         g.error = exc  # for the query log and metrics
-        if exc.status >= 500:
+        if exc.status >= 500 and not exc.quiet:
             log.warning("request %s: %s", g.get("request_id"), exc.message)
         return render_error(exc.status, exc.title, exc.message, exc.headers)
 

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -146,11 +147,6 @@ def check(inputs: Inputs, settings: Settings) -> tuple[Report, Graph, list[ox.Qu
     return report, closure.inferred, data_quads + ontology_quads
 
 
-def cached(settings: Settings) -> Snapshot | None:
-    """The snapshot of the configured data if the cache holds its version, else None."""
-    return _from_cache(settings, read_inputs(settings), time.perf_counter())
-
-
 def _from_cache(settings: Settings, inputs: Inputs, started: float) -> Snapshot | None:
     version = inputs.version(settings)
     target = Path(settings.cache_dir) / "snapshots" / version
@@ -180,6 +176,11 @@ def build(settings: Settings, *, use_cache: bool = True) -> Snapshot:
     found = _from_cache(settings, inputs, started) if use_cache else None
     if found is not None:
         return found
+    return _build(settings, inputs, started)
+
+
+def _build(settings: Settings, inputs: Inputs, started: float) -> Snapshot:
+    """Parse, check and write the snapshot of ``inputs`` (not looking in the cache)."""
     version = inputs.version(settings)
     target = Path(settings.cache_dir) / "snapshots" / version
     if settings.skip_validation:
@@ -229,13 +230,18 @@ def build_apart(settings: Settings) -> Snapshot:
     warm one.  A snapshot already in the cache is opened here, without a child.  Errors
     (bad input, non-conforming data) are raised here as the child raised them.
     """
-    found = cached(settings)
+    started = time.perf_counter()
+    inputs = read_inputs(settings)
+    found = _from_cache(settings, inputs, started)
     if found is not None:
         return found
+    # A forked child gets the inputs already read, without copying or pickling them.
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_build_and_send, args=(settings, sender), name="aifactories-snapshot"
+        target=_build_and_send,
+        args=(settings, inputs, started, sender),
+        name="aifactories-snapshot",
     )
     child.start()
     sender.close()
@@ -248,16 +254,18 @@ def build_apart(settings: Settings) -> Snapshot:
         ) from None
     finally:
         receiver.close()
-    child.join()
+    # Reaped in the background: the kernel takes a while to tear down a child's large heap,
+    # and nothing here needs to wait for that.
+    threading.Thread(target=child.join, name="aifactories-snapshot-reaper", daemon=True).start()
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
-def _build_and_send(settings: Settings, sender: Connection) -> None:
+def _build_and_send(settings: Settings, inputs: Inputs, started: float, sender: Connection) -> None:
     """In the child: build, and send back the snapshot or the error."""
     try:
-        outcome: Snapshot | AIFactoriesError = build(settings)
+        outcome: Snapshot | AIFactoriesError = _build(settings, inputs, started)
     except AIFactoriesError as exc:
         outcome = exc
     sender.send(outcome)
