@@ -152,11 +152,19 @@ def _stage(pid: int) -> str | None:
     if not Path(spy).is_file():
         return None
     done = subprocess.run(
-        [spy, "dump", "--pid", str(pid)], capture_output=True, text=True, check=False, timeout=60
+        # --subprocesses: the server builds a new snapshot in a child process
+        [spy, "dump", "--subprocesses", "--pid", str(pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     frames = [line.strip() for line in done.stdout.splitlines() if line.startswith("    ")]
-    interesting = [f for f in frames if any(k in f for k in ("owlrl", "pyshacl", "snapshot"))]
-    return " <- ".join((interesting or frames)[:3]) or None
+    for keys in (("owlrl", "pyshacl", "aifactories/rules"), ("snapshot",)):
+        interesting = [f for f in frames if any(k in f for k in keys)]
+        if interesting:
+            return " <- ".join(interesting[:3])
+    return " <- ".join(frames[:3]) or None
 
 
 def _wait_for_disk_copy(cache: Path, cap: float) -> float | None:
