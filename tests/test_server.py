@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 
+from aifactories.serve import Drain
 from conftest import LiveServer
 
 
@@ -55,3 +57,27 @@ def test_bundled_graph_is_served_by_default(bundled_server: LiveServer) -> None:
     body = bundled_server.get("/readyz").json()
     assert body["ready"] is True
     assert body["graphs"]["https://w3id.org/aifactories/graph/ontology"] > 100
+
+
+def test_an_old_worker_closes_connections_once_a_reload_begins() -> None:
+    """A worker born before the reload answers with ``Connection: close`` (so clients leave
+    its keep-alive connections before it stops); one born after it does not."""
+    generation = multiprocessing.RawValue("q", 0)
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    def headers(drain: Drain) -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+        drain({}, lambda status, hs, exc_info=None: seen.extend(hs))
+        return seen
+
+    old = Drain(generation)
+    old.app = app
+    assert ("Connection", "close") not in headers(old)
+    generation.value += 1
+    young = Drain(generation)
+    young.app = app
+    assert ("Connection", "close") in headers(old)
+    assert ("Connection", "close") not in headers(young)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import errno
 import gc
 import logging
+import multiprocessing
 import socket
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -27,9 +28,6 @@ from granian.server import MPServer
 from . import create_app
 from .errors import AIFactoriesError, ConfigError, ValidationFailed
 from .graph import KnowledgeGraph, open_graph
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +59,32 @@ class _ThreadAdvice(logging.Filter):
         return not record.getMessage().startswith("Configuration allows spawning up to")
 
 
+class Drain:
+    """WSGI wrapper: once a reload has begun, an old worker answers with ``Connection: close``.
+
+    Why: a worker being replaced closes its idle keep-alive connections when it stops, and a
+    client that sends its next request on one at that instant gets no answer (13 of 49,500
+    requests over 8 reloads under 16 keep-alive clients).  Telling clients to close after
+    each answer, from the start of the reload, moves them to fresh connections before then.
+    Each worker notes the reload generation it was born in; the master counts reloads in
+    shared memory made before the first fork.
+    """
+
+    def __init__(self, generation: Any) -> None:
+        self.generation = generation
+        self.born = generation.value
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.generation.value == self.born:
+            return self.app(environ, start_response)
+
+        def closing(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+        return self.app(environ, closing)
+
+
 class _Server(MPServer):
     """granian's master, holding the current graph and app; SIGHUP rebuilds them aside."""
 
@@ -90,6 +114,7 @@ class _Server(MPServer):
         self.graph = graph
         self.app = create_app(graph=graph)
         self._retired: list[KnowledgeGraph] = []
+        self._generation = multiprocessing.RawValue("q", 0)
         self.on_reload(self._rebuild)
         _freeze_heap()
 
@@ -97,10 +122,21 @@ class _Server(MPServer):
         # Workers are forked: the loader runs in each of them and returns the master's app.
         self.serve(target_loader=self._current_app, wrap_loader=False)
 
-    def _current_app(self) -> Flask:
-        return self.app
+    def _current_app(self) -> Drain:
+        """In each new worker: the current app, behind this worker's own drain switch."""
+        drain = Drain(self._generation)
+        drain.app = self.app
+        return drain
 
     def _rebuild(self) -> None:
+        """On SIGHUP: rebuild the graph aside (:meth:`_swap`); then, right before granian
+        replaces the workers, the old ones start closing their connections (:class:`Drain`)."""
+        try:
+            self._swap()
+        finally:
+            self._generation.value += 1
+
+    def _swap(self) -> None:
         """On SIGHUP: parse, validate and reason the data aside, and swap only if it conforms.
 
         granian then forks new workers from this process (they get the new graph) and stops
