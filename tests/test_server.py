@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
 
 from aifactories.serve import Drain
-from conftest import LiveServer
+from conftest import TINY, LiveServer, start_server
 
 
 def test_banner_prints_the_url(live_server: LiveServer) -> None:
@@ -81,3 +86,26 @@ def test_an_old_worker_closes_connections_once_a_reload_begins() -> None:
     young.app = app
     assert ("Connection", "close") in headers(old)
     assert ("Connection", "close") not in headers(young)
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_signals_in_quick_succession_stop_the_server(tmp_path: Path, attempt: int) -> None:
+    """Ctrl-C twice, or ``timeout`` forwarding a SIGTERM the master also got: the server
+    still stops, engine and workers with it (it used to hang about one time in three)."""
+    server = start_server("--data", str(TINY), cache=tmp_path)
+    children = [
+        int(pid)
+        for task in Path(f"/proc/{server.process.pid}/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+    assert len(children) >= 3  # two workers and the engine
+    for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+        server.process.send_signal(sig)
+        time.sleep(0.002)  # as separate `kill` commands would, so handlers can overlap
+    try:
+        assert server.process.wait(15) == 0
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+    time.sleep(0.5)
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []

@@ -17,6 +17,8 @@ import gc
 import logging
 import multiprocessing
 import socket
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 #: Seconds between starting a new worker and stopping the old one on reload: long enough for
 #: the new one to listen (it inherits a ready app), short enough that a reload takes ~1 s.
 RESPAWN_INTERVAL = 0.5
+#: How soon the master acts on a signal (its handlers only raise a flag; see _PollingEvent).
+SIGNAL_POLL_SECONDS = 0.2
 #: Largest request head (request line + headers) accepted; SPARQL GET URLs can be long.
 MAX_HEAD_BYTES = 64 * 1024
 
@@ -57,6 +61,25 @@ class _ThreadAdvice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("Configuration allows spawning up to")
+
+
+class _PollingEvent(threading.Event):
+    """The master loop's wake-up event: an untimed ``wait()`` wakes every
+    :data:`SIGNAL_POLL_SECONDS` to see whether a signal handler raised a flag (``pending``), so
+    that handlers need no lock and the main thread runs them whichever thread the kernel chose.
+    """
+
+    def __init__(self, pending: Callable[[], bool]) -> None:
+        super().__init__()
+        self._pending = pending
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            return super().wait(timeout)
+        while not super().wait(SIGNAL_POLL_SECONDS):
+            if self._pending():
+                return True
+        return True
 
 
 class Drain:
@@ -115,8 +138,24 @@ class _Server(MPServer):
         self.app = create_app(graph=graph)
         self._retired: list[KnowledgeGraph] = []
         self._generation = multiprocessing.RawValue("q", 0)
+        self.main_loop_interrupt = _PollingEvent(
+            lambda: self.interrupt_signal or self.reload_signal
+        )
         self.on_reload(self._rebuild)
         _freeze_heap()
+
+    # Signals.  granian's own handlers call ``Event.set()``, which takes a lock: a handler
+    # that runs while the main thread holds it (inside the previous signal's handler: Ctrl-C
+    # twice, or ``timeout`` forwarding a SIGTERM the master also got) waits for itself forever,
+    # and a signal the kernel hands to another thread never wakes a main thread blocked in an
+    # untimed wait.  Both were seen: masters hung after SIGTERMs.  Here handlers only set a
+    # flag, and the main loop's event polls for it (:class:`_PollingEvent`).
+
+    def signal_handler_interrupt(self, *_args: Any) -> None:
+        self.interrupt_signal = True
+
+    def signal_handler_reload(self, *_args: Any) -> None:
+        self.reload_signal = True
 
     def run(self) -> None:
         # Workers are forked: the loader runs in each of them and returns the master's app.
