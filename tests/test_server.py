@@ -78,12 +78,10 @@ def test_an_old_worker_closes_connections_once_a_reload_begins() -> None:
         drain({}, lambda status, hs, exc_info=None: seen.extend(hs))
         return seen
 
-    old = Drain(generation)
-    old.app = app
+    old = Drain(generation, app)
     assert ("Connection", "close") not in headers(old)
     generation.value += 1
-    young = Drain(generation)
-    young.app = app
+    young = Drain(generation, app)
     assert ("Connection", "close") in headers(old)
     assert ("Connection", "close") not in headers(young)
 

@@ -59,10 +59,27 @@ def engine_timeout_seconds(query_timeout: float) -> int:
     return max(1, round(query_timeout))
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free right now (the engine binding it may still lose a race)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_port(process: subprocess.Popen[bytes], port: int, seconds: float) -> bool:
+    """Whether the child ``process`` listens on loopback ``port`` within ``seconds``; False
+    at once if it exits (the caller tells the two failures apart with ``process.poll()``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), 0.2),
+        ):
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -165,7 +182,7 @@ class EmbeddedEngine:
         for _ in range(3):  # the free port may be taken between our probe and the engine's bind
             engine = cls(
                 None,
-                _free_port(),
+                free_port(),
                 timeout,
                 nquads=None if location else nquads,
                 expected_triples=expected_triples,
@@ -268,19 +285,13 @@ class EmbeddedEngine:
                 os.kill(current, signal.SIGKILL)
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + ENGINE_START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.error_log()
-                raise StoreUnavailable(
-                    f"engine exited with status {self.process.returncode}: {err.strip()[:300]}"
-                )
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), 0.2),
-            ):
-                return
-            time.sleep(0.02)
+        if wait_for_port(self.process, self.port, ENGINE_START_SECONDS):
+            return
+        if self.process.poll() is not None:
+            err = self.error_log()
+            raise StoreUnavailable(
+                f"engine exited with status {self.process.returncode}: {err.strip()[:300]}"
+            )
         raise StoreUnavailable("engine did not open its port in time")
 
     def _load(self, nquads: Path) -> None:

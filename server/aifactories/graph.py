@@ -22,10 +22,8 @@ from .config import Settings
 from .engine import (
     EmbeddedEngine,
     build_disk_store,
-    die_with_parent,
     disk_store_location,
     engine_timeout_seconds,
-    oxigraph_executable,
 )
 from .errors import AIFactoriesError, ConfigError
 from .isolated import IsolatedRunner, shared_timeout
@@ -103,12 +101,8 @@ class KnowledgeGraph:
         pid = os.getpid()
         runner = self._runners.get(pid)
         if runner is None:  # per process: its slots are a thread semaphore
-            location = self.isolated_location
             runner = self._runners[pid] = IsolatedRunner(
-                lambda: location,
-                executable=oxigraph_executable,
-                max_running=MAX_LONG_QUERIES_PER_WORKER,
-                preexec=die_with_parent,
+                self.isolated_location, max_running=MAX_LONG_QUERIES_PER_WORKER
             )
         return runner
 

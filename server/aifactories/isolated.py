@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
+from .engine import die_with_parent, free_port, oxigraph_executable, wait_for_port
 from .errors import QueryTimeout
 from .store import SparqlStore
 
@@ -48,23 +47,13 @@ class IsolatedRunner:
     """Starts one read-only engine per long query, at most ``max_running`` at a time per
     process (each may keep a core busy until its deadline)."""
 
-    def __init__(
-        self,
-        location: Callable[[], Path | None],
-        *,
-        executable: Callable[[], str],
-        max_running: int,
-        preexec: Callable[[], None] | None = None,
-    ) -> None:
-        self._location = location
-        self._executable = executable
+    def __init__(self, location: Path, *, max_running: int) -> None:
+        self.location = location
         self._slots = threading.BoundedSemaphore(max(1, max_running))
-        self._preexec = preexec
 
     def available(self) -> bool:
         """Whether the on-disk store exists yet (built in the background after start-up)."""
-        location = self._location()
-        return location is not None and location.is_dir()
+        return self.location.is_dir()
 
     @contextlib.contextmanager
     def store(self, seconds: float) -> Iterator[SparqlStore]:
@@ -73,8 +62,7 @@ class IsolatedRunner:
         Raises :class:`QueryTimeout` when every slot is taken or the engine cannot start (the
         query has used its short timeout already; the client may retry).
         """
-        location = self._location()
-        if location is None or not location.is_dir():
+        if not self.available():
             raise QueryTimeout("the query exceeded the shared engine's time limit")
         if not self._slots.acquire(blocking=False):
             raise QueryTimeout(
@@ -83,13 +71,13 @@ class IsolatedRunner:
             )
         process: subprocess.Popen[bytes] | None = None
         try:
-            port = _free_port()
+            port = free_port()
             process = subprocess.Popen(
                 [
-                    self._executable(),
+                    oxigraph_executable(),
                     "serve-read-only",
                     "--location",
-                    str(location),
+                    str(self.location),
                     "--bind",
                     f"127.0.0.1:{port}",
                     "--union-default-graph",
@@ -97,14 +85,19 @@ class IsolatedRunner:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=self._preexec if sys.platform.startswith("linux") else None,
+                preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
             )
             # The deadline is kept by killing the engine: a query never outlives its time.
             deadline = threading.Timer(seconds, process.kill)
             deadline.daemon = True
             deadline.start()
             try:
-                _wait_for_port(process, port, min(START_SECONDS, seconds))
+                if not wait_for_port(process, port, min(START_SECONDS, seconds)):
+                    raise QueryTimeout(
+                        "the engine for long queries did not start"
+                        + (" in time" if process.poll() is None else "")
+                        + "; retry shortly"
+                    )
                 store = SparqlStore(f"http://127.0.0.1:{port}/query", timeout=seconds, grace=0.0)
                 try:
                     yield store
@@ -117,23 +110,3 @@ class IsolatedRunner:
                 process.kill()
                 process.wait()
             self._slots.release()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(process: subprocess.Popen[bytes], port: int, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise QueryTimeout("the engine for long queries did not start; retry shortly")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), 0.2),
-        ):
-            return
-        time.sleep(0.005)
-    raise QueryTimeout("the engine for long queries did not start in time; retry shortly")

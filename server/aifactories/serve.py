@@ -93,10 +93,10 @@ class Drain:
     shared memory made before the first fork.
     """
 
-    def __init__(self, generation: Any) -> None:
+    def __init__(self, generation: Any, app: Any) -> None:
         self.generation = generation
         self.born = generation.value
-        self.app: Any = None
+        self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.generation.value == self.born:
@@ -163,9 +163,7 @@ class _Server(MPServer):
 
     def _current_app(self) -> Drain:
         """In each new worker: the current app, behind this worker's own drain switch."""
-        drain = Drain(self._generation)
-        drain.app = self.app
-        return drain
+        return Drain(self._generation, self.app)
 
     def _rebuild(self) -> None:
         """On SIGHUP: rebuild the graph aside (:meth:`_swap`); then, right before granian
